@@ -1,0 +1,189 @@
+//! The base: the defaults every environment is merged onto, and the templates.
+//!
+//! The repository's `base/` is embedded at build time, so a lone environment file renders
+//! with nothing else present. An environment's `base: <folder>` selects another base,
+//! which must resolve (symlinks followed) inside the repository holding the environment:
+//! stagehand runs on untrusted repositories inside ArgoCD and must not read elsewhere.
+
+use std::borrow::Cow;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Origin, Problem, Result};
+use crate::field_path::FieldPath;
+use crate::load::{SourceFile, read_text_file};
+
+/// The templates a base provides, named after the file each produces.
+pub const TEMPLATE_NAMES: [&str; 6] = [
+    "values.yaml.j2",
+    "sealed-secret.yaml.j2",
+    "certificate.yaml.j2",
+    "ingress.yaml.j2",
+    "application.yaml.j2",
+    "catalog-locations.yaml.j2",
+];
+
+const EMBEDDED_DEFAULTS: &str = include_str!("../base/environment.yaml");
+const EMBEDDED_TEMPLATES: [&str; 6] = [
+    include_str!("../base/templates/values.yaml.j2"),
+    include_str!("../base/templates/sealed-secret.yaml.j2"),
+    include_str!("../base/templates/certificate.yaml.j2"),
+    include_str!("../base/templates/ingress.yaml.j2"),
+    include_str!("../base/templates/application.yaml.j2"),
+    include_str!("../base/templates/catalog-locations.yaml.j2"),
+];
+
+/// How the built-in base's files are named in messages.
+pub const EMBEDDED_LABEL: &str = "<built-in base>";
+
+/// Defaults and templates, from the binary or from a folder in the repository.
+#[derive(Debug)]
+pub struct Base {
+    /// The defaults file (`environment.yaml`).
+    pub defaults: SourceFile,
+    /// The folder, or `None` for the built-in base.
+    pub folder: Option<PathBuf>,
+    templates: Vec<(String, Cow<'static, str>)>,
+}
+
+impl Base {
+    /// The base built into the binary.
+    pub fn embedded() -> Self {
+        Self {
+            defaults: SourceFile::new(
+                format!("{EMBEDDED_LABEL}/environment.yaml"),
+                EMBEDDED_DEFAULTS.to_string(),
+            ),
+            folder: None,
+            templates: TEMPLATE_NAMES
+                .iter()
+                .zip(EMBEDDED_TEMPLATES)
+                .map(|(name, text)| {
+                    (
+                        format!("{EMBEDDED_LABEL}/templates/{name}"),
+                        Cow::Borrowed(text),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The base in `folder`, which must lie inside `repository_root`. Templates present in
+    /// `folder/templates/` replace the built-in ones of the same name.
+    pub fn from_folder(
+        folder: &Path,
+        repository_root: &Path,
+        referenced_from: Origin,
+    ) -> Result<Self> {
+        let field = Some(FieldPath::root().key("base"));
+        let refuse = |message: String, hint: &str| {
+            Error::problem(
+                Problem::error(referenced_from.clone(), field.clone(), message).with_hint(hint),
+            )
+        };
+        let resolved = folder.canonicalize().map_err(|_| {
+            refuse(
+                format!("base folder `{}` does not exist", folder.display()),
+                "give a folder, relative to the environment file, that holds environment.yaml",
+            )
+        })?;
+        if !resolved.starts_with(repository_root) {
+            return Err(refuse(
+                format!(
+                    "base folder `{}` resolves to {}, outside the repository {}",
+                    folder.display(),
+                    resolved.display(),
+                    repository_root.display()
+                ),
+                "a base must lie inside the repository that holds the environment file",
+            ));
+        }
+        let defaults_path = confined(&resolved.join("environment.yaml"), repository_root)
+            .map_err(|message| refuse(message, "the base folder must hold environment.yaml"))?;
+        let defaults = read_text_file(&defaults_path, &defaults_path.display().to_string())?;
+        let mut base = Self {
+            defaults,
+            folder: Some(resolved.clone()),
+            ..Self::embedded()
+        };
+        base.load_template_overrides(
+            &resolved.join("templates"),
+            repository_root,
+            &referenced_from,
+        )?;
+        Ok(base)
+    }
+
+    fn load_template_overrides(
+        &mut self,
+        templates_folder: &Path,
+        repository_root: &Path,
+        referenced_from: &Origin,
+    ) -> Result<()> {
+        let Ok(entries) = std::fs::read_dir(templates_folder) else {
+            return Ok(());
+        };
+        let mut names: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        names.sort();
+        for path in names {
+            let file_name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            let Some(slot) = TEMPLATE_NAMES.iter().position(|known| *known == file_name) else {
+                return Err(Error::problem(
+                    Problem::error(
+                        Origin::new(path.display().to_string(), None),
+                        None,
+                        format!("`{file_name}` is not a template stagehand renders"),
+                    )
+                    .with_hint(format!("template names are: {}", TEMPLATE_NAMES.join(", "))),
+                ));
+            };
+            let path = confined(&path, repository_root).map_err(|message| {
+                Error::problem(Problem::error(referenced_from.clone(), None, message))
+            })?;
+            let source = read_text_file(&path, &path.display().to_string())?;
+            self.templates[slot] = (source.display, Cow::Owned(source.text));
+        }
+        Ok(())
+    }
+
+    /// The display name and text of the template `name` (one of [`TEMPLATE_NAMES`]).
+    pub fn template(&self, name: &str) -> (&str, &str) {
+        let slot = TEMPLATE_NAMES
+            .iter()
+            .position(|known| *known == name)
+            .unwrap_or(0);
+        let (display, text) = &self.templates[slot];
+        (display, text)
+    }
+}
+
+/// `path` with symlinks resolved, if it exists inside `repository_root`.
+pub fn confined(path: &Path, repository_root: &Path) -> Result<PathBuf, String> {
+    let resolved = path
+        .canonicalize()
+        .map_err(|_| format!("`{}` does not exist", path.display()))?;
+    if resolved.starts_with(repository_root) {
+        Ok(resolved)
+    } else {
+        Err(format!(
+            "`{}` resolves to {}, outside the repository {}",
+            path.display(),
+            resolved.display(),
+            repository_root.display()
+        ))
+    }
+}
+
+/// The repository holding `folder`: the nearest ancestor with `.git`, else `folder` itself.
+pub fn repository_root(folder: &Path) -> PathBuf {
+    let start = folder
+        .canonicalize()
+        .unwrap_or_else(|_| folder.to_path_buf());
+    start
+        .ancestors()
+        .find(|candidate| candidate.join(".git").exists())
+        .unwrap_or(&start)
+        .to_path_buf()
+}

@@ -1,0 +1,232 @@
+//! The check stage: the rules of PRODUCT.md verified on the final documents.
+//!
+//! The templates satisfy these rules by construction; patches and custom base templates
+//! can break them. Checking the output (not the input) means no route around them: one
+//! hostname everywhere, one TLS secret, one backend port, one database secret, string env
+//! values, the chart's Ingress off, every location host readable.
+
+use serde_json::{Value, json};
+
+use crate::artifacts::RenderedEnvironment;
+use crate::context::{reading_allow_hosts, service_name};
+use crate::environment::{Environment, TargetKind};
+use crate::error::Finding;
+use crate::field_path::FieldPath;
+
+/// Findings about rules the rendered documents break.
+pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment) -> Vec<Finding> {
+    let spec = &environment.spec;
+    let hostname = json!(spec.hostname);
+    let base_url = json!(format!("https://{}", spec.hostname));
+    let service = service_name(&spec.release_name, &spec.chart.name);
+    let tls_secret = json!(format!("{service}-tls"));
+    let port = json!(spec.backend_port);
+    let database_secret = json!(spec.database.secret_name);
+
+    let mut check = Checker::default();
+    for object in rendered.kubernetes_objects() {
+        check.identity(object);
+    }
+    let ingress = rendered.document(TargetKind::Ingress);
+    check.typed_ingress(ingress);
+    check.all_equal(
+        "the Ingress rule hosts",
+        &pointers(ingress, "/spec/rules", "/host"),
+        &hostname,
+        "spec.hostname",
+    );
+    check.all_equal(
+        "the Ingress TLS hosts",
+        &pointers(ingress, "/spec/tls", "/hosts"),
+        &json!([spec.hostname]),
+        "spec.hostname",
+    );
+    check.all_equal(
+        "the Ingress TLS secretName",
+        &pointers(ingress, "/spec/tls", "/secretName"),
+        &tls_secret,
+        "the Certificate",
+    );
+    let backends = pointers(ingress, "/spec/rules", "/http/paths");
+    let backend_services: Vec<Option<&Value>> = backends
+        .iter()
+        .flat_map(|paths| paths.and_then(Value::as_array).into_iter().flatten())
+        .map(|path| path.pointer("/backend/service/port/number"))
+        .collect();
+    check.all_equal(
+        "the Ingress backend port",
+        &backend_services,
+        &port,
+        "spec.backendPort",
+    );
+
+    let certificate = rendered.document(TargetKind::Certificate);
+    check.equal(
+        "the Certificate dnsNames",
+        certificate.pointer("/spec/dnsNames"),
+        &json!([spec.hostname]),
+        "spec.hostname",
+    );
+    check.equal(
+        "the Certificate secretName",
+        certificate.pointer("/spec/secretName"),
+        &tls_secret,
+        "the Ingress TLS secret",
+    );
+
+    let values = rendered.document(TargetKind::HelmValues);
+    let app_config = "/backstage/appConfig";
+    for (what, pointer) in [
+        ("app.baseUrl", "/app/baseUrl"),
+        ("backend.baseUrl", "/backend/baseUrl"),
+        ("backend.cors.origin", "/backend/cors/origin"),
+    ] {
+        let found = values.pointer(&format!("{app_config}{pointer}"));
+        check.equal(what, found, &base_url, "spec.hostname");
+    }
+    check.equal(
+        "backstage.containerPorts.backend",
+        values.pointer("/backstage/containerPorts/backend"),
+        &port,
+        "spec.backendPort",
+    );
+    check.equal(
+        "backend.listen.port",
+        values.pointer(&format!("{app_config}/backend/listen/port")),
+        &port,
+        "spec.backendPort",
+    );
+    check.equal(
+        "the chart's ingress.enabled",
+        values.pointer("/ingress/enabled"),
+        &json!(false),
+        "stagehand's own Ingress",
+    );
+    check.equal(
+        "postgresql.auth.existingSecret",
+        values.pointer("/postgresql/auth/existingSecret"),
+        &database_secret,
+        "spec.database.secretName",
+    );
+    let sealed_secret = rendered.document(TargetKind::SealedSecret);
+    check.equal(
+        "the SealedSecret name",
+        sealed_secret.pointer("/metadata/name"),
+        &database_secret,
+        "spec.database.secretName",
+    );
+    check.env_values(values);
+    let allowed: Vec<Value> = values
+        .pointer(&format!("{app_config}/backend/reading/allow"))
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    for host in reading_allow_hosts(&spec.catalog.locations, &[]) {
+        if !allowed.contains(&json!({ "host": host })) {
+            check.fail(format!("backend.reading.allow lacks `{host}`, a catalog location host, so the catalog cannot read it"));
+        }
+    }
+    let pod_annotations = values
+        .pointer("/backstage/podAnnotations")
+        .and_then(Value::as_object);
+    if pod_annotations.is_some_and(|map| map.keys().any(|key| key.starts_with("checksum/"))) {
+        check.fail("backstage.podAnnotations holds a checksum: the chart already rolls the pod on app-config changes".to_string());
+    }
+    check.0
+}
+
+/// Values at `item_pointer` inside each element of the array at `array_pointer`.
+fn pointers<'a>(
+    document: &'a Value,
+    array_pointer: &str,
+    item_pointer: &str,
+) -> Vec<Option<&'a Value>> {
+    match document.pointer(array_pointer).and_then(Value::as_array) {
+        Some(items) if !items.is_empty() => items
+            .iter()
+            .map(|item| item.pointer(item_pointer))
+            .collect(),
+        _ => vec![None],
+    }
+}
+
+#[derive(Default)]
+struct Checker(Vec<Finding>);
+
+impl Checker {
+    fn fail(&mut self, message: String) {
+        self.0.push(
+            Finding::error(FieldPath::root().key("patches"), message)
+                .with_hint("a patch or a custom base template broke a rule stagehand enforces: change the spec field instead"),
+        );
+    }
+
+    fn equal(&mut self, what: &str, found: Option<&Value>, expected: &Value, source: &str) {
+        if found != Some(expected) {
+            let shown = found.map_or_else(|| "missing".to_string(), |value| format!("`{value}`"));
+            self.fail(format!(
+                "{what} is {shown}, but {source} requires `{expected}`"
+            ));
+        }
+    }
+
+    fn all_equal(&mut self, what: &str, found: &[Option<&Value>], expected: &Value, source: &str) {
+        if found.is_empty() {
+            self.equal(what, None, expected, source);
+        }
+        for item in found {
+            self.equal(what, *item, expected, source);
+        }
+    }
+
+    fn identity(&mut self, object: &Value) {
+        if crate::artifacts::ObjectId::of(object).is_none() {
+            self.fail("a rendered object lacks apiVersion, kind or metadata.name".to_string());
+        }
+    }
+
+    fn typed_ingress(&mut self, ingress: &Value) {
+        if let Err(error) =
+            serde_json::from_value::<k8s_openapi::api::networking::v1::Ingress>(ingress.clone())
+        {
+            self.fail(format!(
+                "the Ingress is not a valid networking.k8s.io/v1 Ingress: {error}"
+            ));
+        }
+    }
+
+    /// Env values must be strings: Kubernetes rejects `value: 5432`.
+    fn env_values(&mut self, values: &Value) {
+        let lists = [
+            values.pointer("/backstage/extraEnvVars"),
+            values.pointer("/backstage/initContainers/0/env"),
+        ];
+        for item in lists
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_array)
+            .flatten()
+        {
+            if let Some(value) = item.get("value")
+                && !value.is_string()
+            {
+                let name = item.get("name").and_then(Value::as_str).unwrap_or("?");
+                self.fail(format!(
+                    "env var {name} has the value `{value}`, which is not a string"
+                ));
+            }
+        }
+        let password_ref = values
+            .pointer("/backstage/extraEnvVars")
+            .and_then(Value::as_array)
+            .and_then(|vars| vars.iter().find(|var| var["name"] == "POSTGRES_PASSWORD"))
+            .and_then(|var| var.pointer("/valueFrom/secretKeyRef/name"));
+        if let Some(name) = password_ref
+            && Some(name) != values.pointer("/postgresql/auth/existingSecret")
+        {
+            self.fail(format!(
+                "POSTGRES_PASSWORD reads the Secret `{name}`, not the database secret"
+            ));
+        }
+    }
+}

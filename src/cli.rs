@@ -1,0 +1,130 @@
+//! The command line: what the user typed, as plain data, and the dispatch to `cmd/`.
+//!
+//! Exit codes follow grep and diff: 0 ok, 1 differences (`render --check`), 2 usage or
+//! input error. Every error is printed here, once.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::cmd;
+use crate::error::Error;
+
+/// Exit code for "differences found".
+pub const EXIT_DIFFERENCES: u8 = 1;
+/// Exit code for usage and input errors.
+pub const EXIT_ERROR: u8 = 2;
+
+/// Renders a Backstage deployment for GitOps from one environment file.
+#[derive(Debug, Parser)]
+#[command(name = "stagehand", version, about, after_help = EXAMPLES)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const EXAMPLES: &str = "\
+Examples:
+  stagehand render overlays/minicloud                  print the Kubernetes objects
+  stagehand render overlays/minicloud --out-dir out    write values.yaml, certificate.yaml, ...
+  stagehand render overlays/* --out-dir rendered       one folder per environment
+  stagehand render overlays/dev --set spec.replicas=2  override a field
+  stagehand validate overlays/*                        report every problem and warning
+  stagehand schema > environment.schema.json           JSON Schema for editors
+
+Exit codes: 0 ok, 1 differences (render --check), 2 usage or input error.";
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Render an environment: print its Kubernetes objects, or write every artifact.
+    #[command(after_help = RENDER_EXAMPLES)]
+    Render(RenderArgs),
+    /// Check environment files and report every problem, plus warnings.
+    #[command(
+        after_help = "Examples:\n  stagehand validate overlays/minicloud\n  stagehand validate overlays/*"
+    )]
+    Validate(ValidateArgs),
+    /// Print the environment file's JSON Schema (for yaml-language-server and editors).
+    #[command(
+        after_help = "Example:\n  stagehand schema > environment.schema.json\n  \
+        then start environment files with:\n  \
+        # yaml-language-server: $schema=environment.schema.json"
+    )]
+    Schema,
+}
+
+const RENDER_EXAMPLES: &str = "\
+Examples:
+  stagehand render overlays/minicloud
+  stagehand render overlays/minicloud -o json
+  stagehand render overlays/minicloud --out-dir rendered/minicloud
+  stagehand render overlays/dev overlays/prod --out-dir rendered
+  stagehand render overlays/minicloud --out-dir rendered/minicloud --check
+  stagehand render overlays/dev --set spec.hostname=portal.example.org";
+
+/// Arguments of `render`.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// Environment files, or folders holding environment.yaml [default: .]
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<PathBuf>,
+    /// Write one file per artifact into DIR (DIR/<name>/ for several environments).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// With --out-dir: write nothing; exit 1 if any file would change.
+    #[arg(long, requires = "out_dir")]
+    pub check: bool,
+    /// Override a field last, e.g. --set spec.hostname=portal.example.org (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<String>,
+    /// Output format of the printed objects.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Yaml)]
+    pub output: OutputFormat,
+}
+
+/// Arguments of `validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Environment files, or folders holding environment.yaml [default: .]
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<PathBuf>,
+    /// Override a field last, as for render (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<String>,
+}
+
+/// How `render` prints objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A YAML stream, one document per object.
+    Yaml,
+    /// A JSON v1 List.
+    Json,
+}
+
+/// Parses the command line, runs the command, prints any error, returns the exit code.
+pub fn run() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match cli.command {
+        Command::Render(args) => cmd::render::run(&args),
+        Command::Validate(args) => cmd::validate::run(&args),
+        Command::Schema => cmd::schema::run(),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(error) => {
+            report(&error);
+            ExitCode::from(EXIT_ERROR)
+        }
+    }
+}
+
+/// Prints an error to stderr, one line per problem.
+pub fn report(error: &Error) {
+    for line in error.report_lines() {
+        eprintln!("{line}");
+    }
+}

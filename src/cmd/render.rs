@@ -1,0 +1,130 @@
+//! `stagehand render`: print the Kubernetes objects, or write (or check) an out-dir.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use crate::artifacts::RenderedEnvironment;
+use crate::cli::{EXIT_DIFFERENCES, OutputFormat, RenderArgs, report};
+use crate::cmd::{environments_or_current, parse_overrides};
+use crate::emit::{json_list, out_dir_files, yaml_stream};
+use crate::error::{Error, Result, report_line};
+use crate::out_dir::{changed_files, write_atomically};
+use crate::pipeline::{RenderRequest, render};
+
+/// Runs `render`.
+pub fn run(args: &RenderArgs) -> Result<ExitCode> {
+    let overrides = parse_overrides(&args.overrides)?;
+    let environments = environments_or_current(&args.environments);
+    let Some(out_dir) = &args.out_dir else {
+        let [environment] = environments.as_slice() else {
+            return Err(Error::Usage(
+                "render prints one environment; give --out-dir DIR to render several".into(),
+            ));
+        };
+        let rendered = render(&RenderRequest {
+            environment: environment.clone(),
+            overrides,
+            repository_root: None,
+        })?;
+        print_warnings(&rendered);
+        let text = match args.output {
+            OutputFormat::Yaml => yaml_stream(&rendered),
+            OutputFormat::Json => json_list(&rendered),
+        };
+        write_stdout(&text)?;
+        return Ok(ExitCode::SUCCESS);
+    };
+    if args.output != OutputFormat::Yaml {
+        return Err(Error::Usage(
+            "-o/--output applies to printed objects; --out-dir always writes YAML files".into(),
+        ));
+    }
+    // Render everything in memory first: any error means nothing is written.
+    let mut failures = Vec::new();
+    let mut rendered_all = Vec::new();
+    for environment in &environments {
+        match render(&RenderRequest {
+            environment: environment.clone(),
+            overrides: overrides.clone(),
+            repository_root: None,
+        }) {
+            Ok(rendered) => rendered_all.push(rendered),
+            Err(error) => failures.push(error),
+        }
+    }
+    if !failures.is_empty() {
+        failures.iter().take(failures.len() - 1).for_each(report);
+        return Err(failures.pop().unwrap_or(Error::Usage(String::new())));
+    }
+    let targets = target_folders(out_dir, &environments, &rendered_all)?;
+    for rendered in &rendered_all {
+        print_warnings(rendered);
+    }
+    if args.check {
+        let changed: Vec<PathBuf> = targets
+            .iter()
+            .zip(&rendered_all)
+            .flat_map(|(dir, rendered)| changed_files(dir, &out_dir_files(rendered)))
+            .collect();
+        if changed.is_empty() {
+            return Ok(ExitCode::SUCCESS);
+        }
+        let listing: String = changed
+            .iter()
+            .map(|path| format!("would change: {}\n", path.display()))
+            .collect();
+        write_stdout(&listing)?;
+        return Ok(ExitCode::from(EXIT_DIFFERENCES));
+    }
+    for (dir, rendered) in targets.iter().zip(&rendered_all) {
+        write_atomically(dir, &out_dir_files(rendered))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// DIR for one environment, DIR/<name> for several; two environments may not share a name.
+fn target_folders(
+    out_dir: &std::path::Path,
+    arguments: &[PathBuf],
+    rendered: &[RenderedEnvironment],
+) -> Result<Vec<PathBuf>> {
+    if rendered.len() == 1 {
+        return Ok(vec![out_dir.to_path_buf()]);
+    }
+    let mut seen: BTreeMap<&str, &PathBuf> = BTreeMap::new();
+    for (argument, environment) in arguments.iter().zip(rendered) {
+        if let Some(first) = seen.insert(&environment.name, argument) {
+            return Err(Error::Usage(format!(
+                "{} and {} both name their environment `{}`: metadata.name must be unique to share an --out-dir",
+                first.display(),
+                argument.display(),
+                environment.name
+            )));
+        }
+    }
+    Ok(rendered.iter().map(|r| out_dir.join(&r.name)).collect())
+}
+
+fn print_warnings(rendered: &RenderedEnvironment) {
+    for warning in &rendered.warnings {
+        eprintln!("{}", report_line(warning));
+    }
+}
+
+/// Writes all of `text` at once; a closed pipe is not an error worth a message.
+fn write_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io(
+            std::path::Path::new("stdout"),
+            "cannot write",
+            &error,
+        )),
+        _ => Ok(()),
+    }
+}

@@ -1,0 +1,50 @@
+//! `stagehand schema`: the environment file's JSON Schema, for editors.
+//!
+//! It is the schema stagehand itself checks files against, except that a field the
+//! built-in base provides is optional in a file (the file is merged onto the base).
+
+use std::process::ExitCode;
+
+use serde_json::Value;
+
+use crate::base::Base;
+use crate::error::Result;
+use crate::shape::environment_schema;
+
+/// Runs `schema`.
+pub fn run() -> Result<ExitCode> {
+    let mut text = serde_json::to_string_pretty(&published_schema()?).unwrap_or_default();
+    text.push('\n');
+    print!("{text}");
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The schema of an environment file written against the built-in base.
+pub fn published_schema() -> Result<Value> {
+    let mut schema = environment_schema().clone();
+    let defaults = Base::embedded().defaults.parse_mapping()?;
+    if let Some(spec) = schema.pointer_mut("/properties/spec") {
+        relax_required(spec, &defaults["spec"]);
+    }
+    if let Some(object) = schema.as_object_mut() {
+        object.insert(
+            "$id".into(),
+            Value::from("https://stagehand.dev/schemas/environment-v1alpha1.json"),
+        );
+    }
+    Ok(schema)
+}
+
+/// Drops from each `required` list the fields `defaults` provides, recursively.
+fn relax_required(schema: &mut Value, defaults: &Value) {
+    if let Some(Value::Array(required)) = schema.get_mut("required") {
+        required.retain(|name| name.as_str().is_none_or(|n| defaults.get(n).is_none()));
+    }
+    if let Some(Value::Object(properties)) = schema.get_mut("properties") {
+        for (name, property) in properties.iter_mut() {
+            if let Some(provided) = defaults.get(name) {
+                relax_required(property, provided);
+            }
+        }
+    }
+}

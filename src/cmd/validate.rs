@@ -1,0 +1,53 @@
+//! `stagehand validate`: check several environments and report every problem.
+
+use std::process::ExitCode;
+
+use crate::cli::{EXIT_ERROR, ValidateArgs};
+use crate::cmd::{environments_or_current, parse_overrides};
+use crate::error::{Error, Result, Severity, report_line};
+use crate::pipeline::{RenderRequest, render};
+
+/// Runs `validate`: problems go to stderr, one `ok` line per valid environment to stdout.
+pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
+    let overrides = parse_overrides(&args.overrides)?;
+    let mut errors = 0;
+    let mut warnings = 0;
+    let mut valid = Vec::new();
+    for environment in environments_or_current(&args.environments) {
+        let outcome = render(&RenderRequest {
+            environment: environment.clone(),
+            overrides: overrides.clone(),
+            repository_root: None,
+        });
+        let problems = match outcome {
+            Ok(rendered) => {
+                valid.push(environment.display().to_string());
+                rendered.warnings
+            }
+            Err(Error::Invalid(problems)) => problems,
+            Err(other) => {
+                errors += 1;
+                for line in other.report_lines() {
+                    eprintln!("{line}");
+                }
+                continue;
+            }
+        };
+        for problem in &problems {
+            match problem.severity {
+                Severity::Error => errors += 1,
+                Severity::Warning => warnings += 1,
+            }
+            eprintln!("{}", report_line(problem));
+        }
+    }
+    for environment in &valid {
+        println!("ok: {environment}");
+    }
+    eprintln!("{errors} error(s), {warnings} warning(s)");
+    Ok(if errors > 0 {
+        ExitCode::from(EXIT_ERROR)
+    } else {
+        ExitCode::SUCCESS
+    })
+}

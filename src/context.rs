@@ -1,0 +1,282 @@
+//! The derive stage: everything the templates need, computed once from the environment.
+//!
+//! Templates only place values; every decision lives here, where it can be tested: the
+//! hostname becomes the base URL, location hosts become `backend.reading.allow`, the
+//! release name becomes the Service and Postgres host names, and so on.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::environment::{ChartImage, Environment, Image, KeyAlgorithm};
+use crate::validate::https_host;
+
+/// The label stagehand puts on every object it renders.
+pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "stagehand");
+
+/// The ArgoCD sync-wave annotation key.
+pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
+
+/// The value placed in the SealedSecret until the passwords are sealed.
+pub const SEALED_PLACEHOLDER: &str = "REPLACE-WITH-KUBESEAL-OUTPUT";
+
+/// The port of the chart's PostgreSQL (the chart hard-codes it), as the string env needs.
+pub const POSTGRES_PORT: &str = "5432";
+
+/// The values every template can use.
+#[derive(Debug, Serialize)]
+pub struct TemplateContext {
+    name: String,
+    namespace: String,
+    hostname: String,
+    base_url: String,
+    release_name: String,
+    service_name: String,
+    labels: BTreeMap<&'static str, &'static str>,
+    app: AppContext,
+    image: Image,
+    chart: crate::environment::Chart,
+    replicas: u32,
+    backend_port: u32,
+    resources: crate::environment::Resources,
+    database: DatabaseContext,
+    tls: TlsContext,
+    ingress: IngressContext,
+    guest: GuestContext,
+    catalog: CatalogContext,
+    argocd: ArgoCdContext,
+}
+
+#[derive(Debug, Serialize)]
+struct AppContext {
+    title: String,
+    organization: String,
+}
+
+#[derive(Debug, Serialize)]
+struct DatabaseContext {
+    host: String,
+    port: &'static str,
+    image: ChartImage,
+    username: String,
+    name: String,
+    secret_name: String,
+    encrypted_data: BTreeMap<String, String>,
+    persistence: Value,
+    wait_for_ready: bool,
+    wait_image: String,
+}
+
+#[derive(Debug, Serialize)]
+struct TlsContext {
+    secret_name: String,
+    issuer_name: String,
+    issuer_kind: crate::environment::IssuerKind,
+    duration: String,
+    renew_before: String,
+    private_key: Value,
+}
+
+#[derive(Debug, Serialize)]
+struct IngressContext {
+    class_name: String,
+    annotations: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Serialize)]
+struct GuestContext {
+    enabled: bool,
+    provider: Value,
+}
+
+#[derive(Debug, Serialize)]
+struct CatalogContext {
+    allow: Vec<crate::environment::EntityKind>,
+    locations: Vec<String>,
+    location_entries: Vec<Value>,
+    reading_allow: Vec<Value>,
+    location_name: String,
+    location_description: String,
+}
+
+#[derive(Debug, Serialize)]
+struct ArgoCdContext {
+    application_name: String,
+    namespace: String,
+    project: String,
+    destination_server: String,
+    auto_sync: bool,
+}
+
+/// The chart's Service name for a release (its `common.names.fullname`).
+pub fn service_name(release_name: &str, chart_name: &str) -> String {
+    if release_name.contains(chart_name) {
+        release_name.to_string()
+    } else {
+        format!("{release_name}-{chart_name}")
+    }
+}
+
+/// The PostgreSQL Service name for a release (the subchart's dependency fullname).
+pub fn postgres_host(release_name: &str) -> String {
+    if release_name.contains("postgresql") {
+        release_name.to_string()
+    } else {
+        format!("{release_name}-postgresql")
+    }
+}
+
+/// Hosts Backstage must be allowed to read: every location's host, then the extra hosts,
+/// first occurrence kept, so the order is stable and follows the file (seed gotcha 2).
+pub fn reading_allow_hosts(locations: &[String], extra: &[String]) -> Vec<String> {
+    let mut hosts: Vec<String> = Vec::new();
+    let candidates = locations
+        .iter()
+        .filter_map(|location| https_host(location).ok())
+        .chain(extra.iter().cloned());
+    for host in candidates {
+        if !hosts.contains(&host) {
+            hosts.push(host);
+        }
+    }
+    hosts
+}
+
+impl TemplateContext {
+    /// Derives the context of a validated environment.
+    pub fn derive(environment: &Environment) -> Self {
+        let spec = &environment.spec;
+        let name = environment.metadata.name.clone();
+        let base_url = format!("https://{}", spec.hostname);
+        let service_name = service_name(&spec.release_name, &spec.chart.name);
+        let database = &spec.database;
+        let encrypted_data = match &database.encrypted_data {
+            Some(sealed) => sealed.clone(),
+            None => crate::validate::DATABASE_SECRET_KEYS
+                .iter()
+                .map(|key| (key.to_string(), SEALED_PLACEHOLDER.to_string()))
+                .collect(),
+        };
+        let mut persistence = json!({ "enabled": true });
+        if let Some(class) = &database.storage.storage_class {
+            persistence["storageClass"] = json!(class);
+        }
+        persistence["size"] = json!(database.storage.size);
+        let private_key = match spec.tls.private_key.algorithm {
+            KeyAlgorithm::Ed25519 => json!({ "algorithm": spec.tls.private_key.algorithm }),
+            _ => {
+                json!({ "algorithm": spec.tls.private_key.algorithm, "size": spec.tls.private_key.size })
+            }
+        };
+        let mut annotations = BTreeMap::from([(SYNC_WAVE.to_string(), "0".to_string())]);
+        annotations.extend(spec.ingress.annotations.clone());
+        let provider = if spec.auth.guest.allow_outside_development {
+            json!({ "dangerouslyAllowOutsideDevelopment": true })
+        } else {
+            json!({})
+        };
+        let catalog = &spec.catalog;
+        Self {
+            namespace: spec.namespace.clone(),
+            hostname: spec.hostname.clone(),
+            base_url,
+            release_name: spec.release_name.clone(),
+            labels: BTreeMap::from([MANAGED_BY]),
+            app: AppContext {
+                title: spec.app.title.clone(),
+                organization: spec.app.organization.clone(),
+            },
+            image: spec.image.clone(),
+            chart: spec.chart.clone(),
+            replicas: spec.replicas,
+            backend_port: spec.backend_port,
+            resources: spec.resources.clone(),
+            database: DatabaseContext {
+                host: postgres_host(&spec.release_name),
+                port: POSTGRES_PORT,
+                image: database.image.clone(),
+                username: database.username.clone(),
+                name: database.name.clone(),
+                secret_name: database.secret_name.clone(),
+                encrypted_data,
+                persistence,
+                wait_for_ready: database.wait_for_ready,
+                wait_image: format!(
+                    "{}/{}:{}",
+                    database.wait_image.registry,
+                    database.wait_image.repository,
+                    database.wait_image.tag
+                ),
+            },
+            tls: TlsContext {
+                secret_name: format!("{service_name}-tls"),
+                issuer_name: spec.tls.issuer.name.clone(),
+                issuer_kind: spec.tls.issuer.kind,
+                duration: spec.tls.duration.clone(),
+                renew_before: spec.tls.renew_before.clone(),
+                private_key,
+            },
+            ingress: IngressContext {
+                class_name: spec.ingress.class_name.clone(),
+                annotations,
+            },
+            guest: GuestContext {
+                enabled: spec.auth.guest.enabled,
+                provider,
+            },
+            catalog: CatalogContext {
+                allow: catalog.allow.clone(),
+                locations: catalog.locations.clone(),
+                location_entries: catalog
+                    .locations
+                    .iter()
+                    .map(|target| json!({ "type": "url", "target": target }))
+                    .collect(),
+                reading_allow: reading_allow_hosts(&catalog.locations, &catalog.reading_allow)
+                    .into_iter()
+                    .map(|host| json!({ "host": host }))
+                    .collect(),
+                location_name: format!("{name}-catalog"),
+                location_description: format!(
+                    "Catalog locations of the {name} environment, rendered by stagehand"
+                ),
+            },
+            argocd: ArgoCdContext {
+                application_name: format!("{}-{name}", spec.release_name),
+                namespace: spec.argocd.namespace.clone(),
+                project: spec.argocd.project.clone(),
+                destination_server: spec.argocd.destination_server.clone(),
+                auto_sync: spec.argocd.auto_sync,
+            },
+            service_name,
+            name,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reading_allow_is_derived_deduplicated_and_stable() {
+        let locations = vec![
+            "https://raw.githubusercontent.com/a/x/main/catalog-info.yaml".to_string(),
+            "https://example.org/catalog.yaml".to_string(),
+            "https://raw.githubusercontent.com/a/y/main/catalog-info.yaml".to_string(),
+        ];
+        let extra = vec!["github.com".to_string(), "example.org".to_string()];
+        assert_eq!(
+            reading_allow_hosts(&locations, &extra),
+            vec!["raw.githubusercontent.com", "example.org", "github.com"]
+        );
+    }
+
+    #[test]
+    fn names_follow_the_chart() {
+        assert_eq!(service_name("backstage", "backstage"), "backstage");
+        assert_eq!(service_name("portal", "backstage"), "portal-backstage");
+        assert_eq!(postgres_host("backstage"), "backstage-postgresql");
+    }
+}

@@ -1,0 +1,85 @@
+//! The emit stage: rendered documents as the YAML stream, a JSON `List`, or the files of
+//! an out-dir (with `kustomization.yaml` and `SHA256SUMS`).
+//!
+//! All text is produced here from the documents, with the YAML-1.1-safe writer, so the
+//! stream and the files always agree byte for byte on each object.
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::artifacts::{ARTIFACTS, RenderedEnvironment};
+use crate::yaml::{to_yaml_document, to_yaml_stream};
+
+/// The Kubernetes objects as a YAML stream, each document introduced by `---`.
+pub fn yaml_stream(rendered: &RenderedEnvironment) -> String {
+    to_yaml_stream(rendered.kubernetes_objects())
+}
+
+/// The Kubernetes objects as a pretty-printed JSON `v1` `List`.
+pub fn json_list(rendered: &RenderedEnvironment) -> String {
+    let list = json!({
+        "apiVersion": "v1",
+        "kind": "List",
+        "items": rendered.kubernetes_objects().collect::<Vec<&Value>>(),
+    });
+    let mut text = serde_json::to_string_pretty(&list).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The file name of the checksum list.
+pub const CHECKSUMS_FILE: &str = "SHA256SUMS";
+
+/// The file name of the kustomization.
+pub const KUSTOMIZATION_FILE: &str = "kustomization.yaml";
+
+/// Every file of an out-dir, in a fixed order: the artifacts, the kustomization, and
+/// last the checksums of all the others.
+pub fn out_dir_files(rendered: &RenderedEnvironment) -> Vec<(String, String)> {
+    let header = format!(
+        "# Rendered by stagehand for the environment `{}`. Do not edit: change the\n\
+         # environment file and render again.\n",
+        rendered.name
+    );
+    let mut files: Vec<(String, String)> = ARTIFACTS
+        .iter()
+        .zip(&rendered.documents)
+        .map(|(artifact, document)| {
+            (
+                artifact.file_name.to_string(),
+                format!("{header}{}", to_yaml_document(document)),
+            )
+        })
+        .collect();
+    let resources: Vec<&str> = ARTIFACTS
+        .iter()
+        .filter(|artifact| artifact.is_kubernetes_object)
+        .map(|artifact| artifact.file_name)
+        .collect();
+    let kustomization = json!({
+        "apiVersion": "kustomize.config.k8s.io/v1beta1",
+        "kind": "Kustomization",
+        "resources": resources,
+    });
+    files.push((
+        KUSTOMIZATION_FILE.to_string(),
+        format!("{header}{}", to_yaml_document(&kustomization)),
+    ));
+    let checksums = checksum_list(&files);
+    files.push((CHECKSUMS_FILE.to_string(), checksums));
+    files
+}
+
+/// `sha256sum`-compatible lines (`<hex>  <name>`), sorted by name.
+fn checksum_list(files: &[(String, String)]) -> String {
+    let mut sorted: Vec<&(String, String)> = files.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    sorted
+        .into_iter()
+        .map(|(name, content)| {
+            let digest = Sha256::digest(content.as_bytes());
+            let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+            format!("{hex}  {name}\n")
+        })
+        .collect()
+}

@@ -1,0 +1,415 @@
+//! The environment file: its typed shape, which is also its published JSON Schema.
+//!
+//! Field names follow PRODUCT.md and are the contract: fields may be added (with a default
+//! in `base/environment.yaml`), never renamed. Every struct denies unknown fields; doc
+//! comments become the schema's descriptions, which editors show on hover.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::quantity::Quantity;
+
+/// The only `apiVersion` this version of stagehand reads.
+pub const API_VERSION: &str = "stagehand/v1alpha1";
+
+/// A whole environment file, after it has been merged onto its base.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+#[schemars(title = "stagehand Environment")]
+pub struct Environment {
+    /// Always `stagehand/v1alpha1`.
+    pub api_version: ApiVersion,
+    /// Always `Environment`.
+    pub kind: EnvironmentKind,
+    /// The environment's name.
+    pub metadata: Metadata,
+    /// A base folder inside this repository whose defaults and templates replace the ones
+    /// built into stagehand. Relative to this file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<String>,
+    /// What to deploy. Every field not given here comes from the base.
+    pub spec: Spec,
+    /// RFC 6902 JSON-patch operations applied to the rendered objects, for what `spec`
+    /// does not cover.
+    #[serde(default)]
+    pub patches: Vec<PatchSet>,
+}
+
+/// The value of `apiVersion`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum ApiVersion {
+    /// The first version of the environment file.
+    #[serde(rename = "stagehand/v1alpha1")]
+    V1Alpha1,
+}
+
+/// The value of `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum EnvironmentKind {
+    /// An environment file.
+    Environment,
+}
+
+/// `metadata` of an environment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Metadata {
+    /// The environment's name: a DNS label. Names the out-dir folder and the Application.
+    pub name: String,
+}
+
+/// What to deploy.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Spec {
+    /// Namespace of Backstage, its Postgres, the Ingress, Certificate and SealedSecret.
+    pub namespace: String,
+    /// The one public hostname: feeds the Ingress, the Certificate, `app.baseUrl`,
+    /// `backend.baseUrl` and `backend.cors.origin`.
+    pub hostname: String,
+    /// Helm release name; the chart names its Service after it.
+    pub release_name: String,
+    /// Backstage `app` settings.
+    pub app: App,
+    /// The Backstage image.
+    pub image: Image,
+    /// The Helm chart.
+    pub chart: Chart,
+    /// Backstage pod replicas (0 to 100).
+    #[schemars(range(min = 0, max = 100))]
+    pub replicas: u32,
+    /// The port the Backstage backend listens on.
+    #[schemars(range(min = 1, max = 65535))]
+    pub backend_port: u32,
+    /// Resource requests and limits.
+    pub resources: Resources,
+    /// The bundled PostgreSQL.
+    pub database: Database,
+    /// The cert-manager Certificate.
+    pub tls: Tls,
+    /// The Ingress in front of Backstage.
+    pub ingress: Ingress,
+    /// Sign-in.
+    pub auth: Auth,
+    /// The software catalog.
+    pub catalog: Catalog,
+    /// Where ArgoCD creates the Backstage Application.
+    pub argocd: ArgoCd,
+}
+
+/// Backstage `app` settings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct App {
+    /// Title shown in the browser and the sidebar.
+    pub title: String,
+    /// `organization.name`.
+    pub organization: String,
+}
+
+/// A container image.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Image {
+    /// Registry host, e.g. `ghcr.io`.
+    pub registry: String,
+    /// Repository inside the registry, e.g. `backstage/backstage`.
+    pub repository: String,
+    /// Tag, e.g. `1.35.0`. `latest` works but `validate` warns about it.
+    pub tag: String,
+}
+
+/// A container image whose tag may be left to the chart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ChartImage {
+    /// Registry host, e.g. `docker.io`.
+    pub registry: String,
+    /// Repository inside the registry.
+    pub repository: String,
+    /// Tag; the chart's default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+}
+
+/// The Helm chart to install.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Chart {
+    /// Chart repository URL (https).
+    pub repository: String,
+    /// Chart name.
+    pub name: String,
+    /// Chart version (semver).
+    pub version: String,
+}
+
+/// Resources of both workloads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    /// The Backstage container.
+    pub backstage: ResourceRequirements,
+    /// The PostgreSQL primary.
+    pub postgresql: ResourceRequirements,
+}
+
+/// Requests and limits of one container.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceRequirements {
+    /// What the scheduler reserves.
+    pub requests: ResourceAmounts,
+    /// The most the container may use.
+    pub limits: ResourceAmounts,
+}
+
+/// CPU and memory quantities.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResourceAmounts {
+    /// CPU, e.g. `100m` or `1`.
+    pub cpu: Quantity,
+    /// Memory, e.g. `384Mi` or `1Gi`.
+    pub memory: Quantity,
+}
+
+/// The bundled PostgreSQL (bitnami subchart) and how Backstage reaches it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Database {
+    /// The PostgreSQL image.
+    pub image: ChartImage,
+    /// Database user Backstage connects as.
+    pub username: String,
+    /// Database created on first boot.
+    pub name: String,
+    /// Name of the Secret (delivered as a SealedSecret) holding the keys `password` and
+    /// `postgres-password`. The passwords themselves never belong in this file.
+    pub secret_name: String,
+    /// Sealed (kubeseal-encrypted) values of `password` and `postgres-password`. Safe to
+    /// commit; when absent the SealedSecret is rendered as a placeholder.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encrypted_data: Option<BTreeMap<String, String>>,
+    /// Persistent volume of the database.
+    pub storage: Storage,
+    /// Give the Backstage pod an init container that waits until PostgreSQL accepts
+    /// connections (Backstage does not retry a failed first connection).
+    pub wait_for_ready: bool,
+    /// Image of that init container; it must provide `pg_isready`.
+    pub wait_image: Image,
+}
+
+/// A persistent volume.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Storage {
+    /// StorageClass name; the cluster default when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    /// Volume size, e.g. `1Gi`.
+    pub size: Quantity,
+}
+
+/// The cert-manager Certificate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Tls {
+    /// The issuer that signs the certificate.
+    pub issuer: Issuer,
+    /// Certificate lifetime, a Go duration such as `2160h`.
+    pub duration: String,
+    /// How long before expiry to renew, a Go duration shorter than `duration`.
+    pub renew_before: String,
+    /// The private key.
+    pub private_key: PrivateKey,
+}
+
+/// A cert-manager issuer reference.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Issuer {
+    /// The issuer's name.
+    pub name: String,
+    /// `Issuer` or `ClusterIssuer`.
+    pub kind: IssuerKind,
+}
+
+/// The kind of a cert-manager issuer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum IssuerKind {
+    /// A namespaced issuer.
+    Issuer,
+    /// A cluster-wide issuer.
+    ClusterIssuer,
+}
+
+/// Private key settings of the Certificate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PrivateKey {
+    /// `RSA`, `ECDSA` or `Ed25519`.
+    pub algorithm: KeyAlgorithm,
+    /// Key size: 2048, 3072 or 4096 for RSA; 256, 384 or 521 for ECDSA; ignored for Ed25519.
+    pub size: u32,
+}
+
+/// A private key algorithm cert-manager supports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum KeyAlgorithm {
+    /// RSA.
+    #[serde(rename = "RSA")]
+    Rsa,
+    /// Elliptic-curve DSA.
+    #[serde(rename = "ECDSA")]
+    Ecdsa,
+    /// Ed25519.
+    Ed25519,
+}
+
+/// The Ingress in front of Backstage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Ingress {
+    /// IngressClass name, e.g. `nginx`.
+    pub class_name: String,
+    /// Extra annotations, written sorted by key.
+    #[serde(default)]
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// Sign-in providers.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Auth {
+    /// Guest sign-in.
+    pub guest: GuestAuth,
+}
+
+/// Guest sign-in.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct GuestAuth {
+    /// Offer "Sign in as Guest".
+    pub enabled: bool,
+    /// Allow guest sign-in although the image runs with NODE_ENV=production (renders
+    /// `dangerouslyAllowOutsideDevelopment: true`). Anyone who reaches the host is signed in.
+    pub allow_outside_development: bool,
+}
+
+/// The software catalog.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Catalog {
+    /// Entity kinds the catalog accepts from the locations.
+    pub allow: Vec<EntityKind>,
+    /// https URLs of `catalog-info.yaml` files. Their hosts are added to
+    /// `backend.reading.allow` automatically.
+    pub locations: Vec<String>,
+    /// Further hosts Backstage may read from, after the location hosts.
+    #[serde(default)]
+    pub reading_allow: Vec<String>,
+}
+
+/// A Backstage catalog entity kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum EntityKind {
+    /// A piece of software.
+    Component,
+    /// A collection of components.
+    System,
+    /// An interface a component provides.
+    #[serde(rename = "API")]
+    Api,
+    /// Infrastructure a component needs.
+    Resource,
+    /// A pointer to more catalog files.
+    Location,
+    /// A team.
+    Group,
+    /// A person.
+    User,
+    /// A scaffolder template.
+    Template,
+    /// A business area.
+    Domain,
+}
+
+/// Where the Backstage Application lives in ArgoCD.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ArgoCd {
+    /// Namespace ArgoCD watches for Applications.
+    pub namespace: String,
+    /// ArgoCD project of the Application.
+    pub project: String,
+    /// Cluster API server the chart is installed into.
+    pub destination_server: String,
+    /// Sync the chart automatically (with prune and self-heal).
+    pub auto_sync: bool,
+}
+
+/// JSON-patch operations for one rendered object.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchSet {
+    /// The object to patch.
+    pub target: PatchTarget,
+    /// RFC 6902 operations (`add`, `remove`, `replace`, `move`, `copy`, `test`).
+    #[schemars(with = "Vec<PatchOperationShape>")]
+    pub ops: Vec<serde_json::Value>,
+}
+
+/// Which rendered object a patch applies to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchTarget {
+    /// `HelmValues`, `SealedSecret`, `Certificate`, `Ingress`, `Application` or `Location`.
+    pub kind: TargetKind,
+    /// The object's `metadata.name`; when given it must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+}
+
+/// The kinds of rendered object a patch can target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum TargetKind {
+    /// The Helm values (`values.yaml`, also the Application's `helm.valuesObject`).
+    HelmValues,
+    /// The Postgres SealedSecret.
+    SealedSecret,
+    /// The cert-manager Certificate.
+    Certificate,
+    /// The Ingress.
+    Ingress,
+    /// The ArgoCD Application.
+    Application,
+    /// The Backstage Location entity.
+    Location,
+}
+
+/// The JSON Schema shape of one RFC 6902 operation (the values are checked when applied).
+#[derive(JsonSchema)]
+#[allow(dead_code)]
+struct PatchOperationShape {
+    op: PatchOp,
+    path: String,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    value: Option<serde_json::Value>,
+}
+
+#[derive(JsonSchema)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)]
+enum PatchOp {
+    Add,
+    Remove,
+    Replace,
+    Move,
+    Copy,
+    Test,
+}

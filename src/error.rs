@@ -1,0 +1,242 @@
+//! Everything that can go wrong, as data, and how it reads to the user.
+//!
+//! A [`Problem`] is one located finding (file, line, field, what is wrong, what would be
+//! right); an [`Error`] is what a command fails with. `main` prints an error once, one
+//! `error: ...` line per problem, so every message in the tool has the same shape.
+
+use std::fmt;
+use std::path::Path;
+
+use crate::field_path::FieldPath;
+
+/// Where a problem was found: a file (or `--set`) and, when known, a line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Origin {
+    /// The file as the user named it, or `--set` for command-line overrides.
+    pub file: String,
+    /// The 1-based line, when the field could be located.
+    pub line: Option<usize>,
+}
+
+impl Origin {
+    /// An origin in `file` at `line`.
+    pub fn new(file: impl Into<String>, line: Option<usize>) -> Self {
+        Self {
+            file: file.into(),
+            line,
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(f, "{}:{line}", self.file),
+            None => f.write_str(&self.file),
+        }
+    }
+}
+
+/// How serious a problem is: errors stop a render, warnings are only reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// The input cannot be rendered.
+    Error,
+    /// The input renders, but probably not as intended.
+    Warning,
+}
+
+/// One finding about the input, located as precisely as possible.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Error or warning.
+    pub severity: Severity,
+    /// File and line.
+    pub origin: Origin,
+    /// The field concerned, when there is one.
+    pub field: Option<FieldPath>,
+    /// What is wrong, lower case, without a trailing period.
+    pub message: String,
+    /// What would be right, when the tool can say.
+    pub hint: Option<String>,
+}
+
+impl Problem {
+    /// An error at `origin` about `field`.
+    pub fn error(origin: Origin, field: Option<FieldPath>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            origin,
+            field,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A warning at `origin` about `field`.
+    pub fn warning(origin: Origin, field: Option<FieldPath>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(origin, field, message)
+        }
+    }
+
+    /// The same problem with a hint saying what would be right.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+
+    /// Whether this problem stops a render.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.origin)?;
+        if let Some(field) = &self.field {
+            write!(f, "{field}: ")?;
+        }
+        f.write_str(&self.message)?;
+        if let Some(hint) = &self.hint {
+            write!(f, " ({hint})")?;
+        }
+        Ok(())
+    }
+}
+
+/// A problem located only by field path; the pipeline adds file and line (see
+/// `locate::Locator`), so checks stay independent of where a value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Error or warning.
+    pub severity: Severity,
+    /// The field concerned.
+    pub path: FieldPath,
+    /// What is wrong.
+    pub message: String,
+    /// What would be right.
+    pub hint: Option<String>,
+}
+
+impl Finding {
+    /// An error about `path`.
+    pub fn error(path: FieldPath, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            path,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    /// A warning about `path`.
+    pub fn warning(path: FieldPath, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            ..Self::error(path, message)
+        }
+    }
+
+    /// The same finding with a hint saying what would be right.
+    pub fn with_hint(mut self, hint: impl Into<String>) -> Self {
+        self.hint = Some(hint.into());
+        self
+    }
+}
+
+/// Why a command failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The input is wrong in one or more places.
+    #[error("{}", join_lines(.0))]
+    Invalid(Vec<Problem>),
+    /// A file or folder could not be read or written.
+    #[error("{path}: {action}: {reason}")]
+    Io {
+        /// The file or folder, as the user would name it.
+        path: String,
+        /// What the tool was doing ("cannot read", "cannot write").
+        action: &'static str,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// The command line asks for something that cannot be done.
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    /// An input error made of a single problem.
+    pub fn problem(problem: Problem) -> Self {
+        Self::Invalid(vec![problem])
+    }
+
+    /// An I/O failure on `path`.
+    pub fn io(path: &Path, action: &'static str, error: &std::io::Error) -> Self {
+        Self::Io {
+            path: path.display().to_string(),
+            action,
+            reason: describe_io_error(error),
+        }
+    }
+
+    /// The lines `main` prints, each already prefixed with `error: ` or `warning: `.
+    pub fn report_lines(&self) -> Vec<String> {
+        match self {
+            Self::Invalid(problems) => problems.iter().map(report_line).collect(),
+            other => vec![format!("error: {other}")],
+        }
+    }
+}
+
+/// One problem as printed: `error: file:line: field: message (hint)`.
+pub fn report_line(problem: &Problem) -> String {
+    let label = match problem.severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+    };
+    format!("{label}: {problem}")
+}
+
+fn join_lines(problems: &[Problem]) -> String {
+    problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn describe_io_error(error: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    match error.kind() {
+        ErrorKind::NotFound => "no such file or folder".to_string(),
+        ErrorKind::PermissionDenied => "permission denied".to_string(),
+        ErrorKind::InvalidData => "the file is not valid UTF-8 text".to_string(),
+        _ => error.to_string(),
+    }
+}
+
+/// The result type of the library.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_problem_reads_file_line_field_message_hint() {
+        let problem = Problem::error(
+            Origin::new("env.yaml", Some(7)),
+            Some(FieldPath::root().key("spec").key("hostnam")),
+            "unknown field `hostnam`",
+        )
+        .with_hint("did you mean `hostname`?");
+        assert_eq!(
+            report_line(&problem),
+            "error: env.yaml:7: spec.hostnam: unknown field `hostnam` (did you mean `hostname`?)"
+        );
+    }
+}

@@ -1,0 +1,29 @@
+//! stagehand renders a Backstage deployment for GitOps from one environment file.
+//!
+//! The library holds all the work; `main.rs` only calls [`cli::run`]. Data flows one way
+//! through the modules named after each stage (see [`pipeline`]).
+
+pub mod artifacts;
+pub mod base;
+pub mod check;
+pub mod cli;
+pub mod cmd;
+pub mod context;
+pub mod emit;
+pub mod environment;
+pub mod error;
+pub mod field_path;
+pub mod helm_values;
+pub mod load;
+pub mod locate;
+pub mod names;
+pub mod out_dir;
+pub mod overlay;
+pub mod patch;
+pub mod pipeline;
+pub mod quantity;
+pub mod secrets;
+pub mod shape;
+pub mod templates;
+pub mod validate;
+pub mod yaml;

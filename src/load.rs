@@ -1,0 +1,134 @@
+//! The load stage: find the environment file, read it, parse it into a document.
+//!
+//! An `ENV` argument is a file or a folder holding `environment.yaml`. Reading refuses
+//! what would make later stages slow or confusing (huge files, non-UTF-8 bytes, empty
+//! files, a document that is not a mapping) with a message naming the file.
+
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use serde_json::Value;
+
+use crate::error::{Error, Origin, Problem, Result};
+use crate::yaml::{PositionIndex, parse_document};
+
+/// The file name looked for when `ENV` is a folder.
+pub const ENVIRONMENT_FILE_NAME: &str = "environment.yaml";
+
+/// Largest environment or defaults file read, in bytes.
+pub const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// A text file as read, with its position index built on first use.
+#[derive(Debug)]
+pub struct SourceFile {
+    /// How messages name the file (the path as the user gave it).
+    pub display: String,
+    /// The file's text.
+    pub text: String,
+    index: OnceLock<PositionIndex>,
+}
+
+impl SourceFile {
+    /// A source named `display` holding `text`.
+    pub fn new(display: String, text: String) -> Self {
+        Self {
+            display,
+            text,
+            index: OnceLock::new(),
+        }
+    }
+
+    /// Line numbers of the file's fields (built the first time an error needs one).
+    pub fn positions(&self) -> &PositionIndex {
+        self.index.get_or_init(|| PositionIndex::build(&self.text))
+    }
+
+    /// An origin in this file at `line`.
+    pub fn origin(&self, line: Option<usize>) -> Origin {
+        Origin::new(self.display.clone(), line)
+    }
+
+    /// Parses the file as one YAML mapping.
+    pub fn parse_mapping(&self) -> Result<Value> {
+        let document = parse_document(&self.text).map_err(|error| {
+            let line = error.line.or_else(|| {
+                error
+                    .field
+                    .as_ref()
+                    .and_then(|f| self.positions().line_of(f))
+            });
+            let mut problem = Problem::error(self.origin(line), error.field, error.message);
+            problem.hint = error.hint;
+            Error::problem(problem)
+        })?;
+        match document {
+            Value::Object(_) => Ok(document),
+            Value::Null => Err(Error::problem(
+                Problem::error(self.origin(None), None, "the file is empty")
+                    .with_hint("an environment needs at least apiVersion, kind, metadata.name and spec.hostname"),
+            )),
+            _ => Err(Error::problem(
+                Problem::error(self.origin(Some(1)), None, "the document is not a mapping")
+                    .with_hint("an environment file is a mapping with apiVersion, kind, metadata and spec"),
+            )),
+        }
+    }
+}
+
+/// The environment file an `ENV` argument names: the file, or `environment.yaml` inside
+/// the folder.
+pub fn environment_file_path(argument: &Path) -> Result<PathBuf> {
+    if argument.is_dir() {
+        let candidate = argument.join(ENVIRONMENT_FILE_NAME);
+        if candidate.is_file() {
+            return Ok(candidate);
+        }
+        return Err(Error::Usage(format!(
+            "{}: no {ENVIRONMENT_FILE_NAME} in this folder (give an environment file or a folder holding {ENVIRONMENT_FILE_NAME})",
+            argument.display()
+        )));
+    }
+    if argument.is_file() {
+        return Ok(argument.to_path_buf());
+    }
+    Err(Error::Usage(format!(
+        "{}: no such file or folder (give an environment file or a folder holding {ENVIRONMENT_FILE_NAME})",
+        argument.display()
+    )))
+}
+
+/// Reads a UTF-8 text file of at most [`MAX_FILE_BYTES`], named `display` in messages.
+pub fn read_text_file(path: &Path, display: &str) -> Result<SourceFile> {
+    let metadata = std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read", &e))?;
+    if metadata.len() > MAX_FILE_BYTES {
+        return Err(Error::problem(
+            Problem::error(
+                Origin::new(display, None),
+                None,
+                format!(
+                    "the file is {} bytes, more than the 1 MiB limit",
+                    metadata.len()
+                ),
+            )
+            .with_hint("an environment file is a few kilobytes: check that this is the right file"),
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", &e))?;
+    let text = String::from_utf8(bytes).map_err(|error| {
+        let offset = error.utf8_error().valid_up_to();
+        let line = error.as_bytes()[..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        Error::problem(
+            Problem::error(
+                Origin::new(display, Some(line)),
+                None,
+                "the file is not valid UTF-8",
+            )
+            .with_hint("save it as UTF-8 text"),
+        )
+    })?;
+    Ok(SourceFile::new(display.to_string(), text))
+}

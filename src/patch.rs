@@ -1,0 +1,92 @@
+//! The patch stage: the environment's RFC 6902 operations applied to rendered documents.
+//!
+//! A patch names its target by kind (and optionally name). A target that matches nothing,
+//! an operation whose path does not exist and a failing `test` are errors naming the patch
+//! by index, never silently skipped: a patch that stops applying must be noticed.
+
+use json_patch::PatchOperation;
+use serde_json::Value;
+
+use crate::artifacts::ARTIFACTS;
+use crate::environment::{PatchSet, TargetKind};
+use crate::error::Finding;
+use crate::field_path::FieldPath;
+
+/// The name patches use for the Helm values document.
+pub const HELM_VALUES_NAME: &str = "values";
+
+/// Applies, in order, the patch sets whose target kind is in `kinds` to `documents`
+/// (one per entry of [`ARTIFACTS`]); returns a finding per patch that does not apply.
+pub fn apply_patches(
+    patches: &[PatchSet],
+    kinds: &[TargetKind],
+    documents: &mut [Value],
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for (index, set) in patches.iter().enumerate() {
+        if !kinds.contains(&set.target.kind) {
+            continue;
+        }
+        let at = FieldPath::root().key("patches").index(index);
+        let Some(slot) = ARTIFACTS.iter().position(|a| a.target == set.target.kind) else {
+            continue;
+        };
+        let document = &mut documents[slot];
+        let actual_name = match set.target.kind {
+            TargetKind::HelmValues => HELM_VALUES_NAME.to_string(),
+            _ => document["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+        };
+        if let Some(wanted) = &set.target.name
+            && *wanted != actual_name
+        {
+            findings.push(
+                Finding::error(
+                    at.key("target").key("name"),
+                    format!("no rendered {:?} is named `{wanted}`", set.target.kind),
+                )
+                .with_hint(format!(
+                    "the {:?} is named `{actual_name}`",
+                    set.target.kind
+                )),
+            );
+            continue;
+        }
+        let mut operations = Vec::with_capacity(set.ops.len());
+        for (op_index, op) in set.ops.iter().enumerate() {
+            match serde_json::from_value::<PatchOperation>(op.clone()) {
+                Ok(operation) => operations.push(operation),
+                Err(error) => findings.push(
+                    Finding::error(
+                        at.key("ops").index(op_index),
+                        format!("not an RFC 6902 operation: {error}"),
+                    )
+                    .with_hint(
+                        "write {op: add|remove|replace|move|copy|test, path: /a/b, value: ...}",
+                    ),
+                ),
+            }
+        }
+        if operations.len() != set.ops.len() {
+            continue;
+        }
+        if let Err(error) = json_patch::patch(document, &operations) {
+            let op_path = at.key("ops").index(error.operation);
+            findings.push(
+                Finding::error(
+                    op_path,
+                    format!(
+                        "cannot apply to the {:?} `{actual_name}`: {}",
+                        set.target.kind, error.kind
+                    ),
+                )
+                .with_hint(
+                    "check the path against the rendered output (stagehand render --out-dir)",
+                ),
+            );
+        }
+    }
+    findings
+}

@@ -1,0 +1,279 @@
+//! One environment from file to rendered documents, stage by stage:
+//! load → merge → check shape → type → validate → derive → render → parse → patch →
+//! check → escape. Each stage is a function of its own module; this file only sequences
+//! them and stops at the first stage that finds errors, reporting all of that stage's.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::artifacts::{ARTIFACTS, RenderedEnvironment};
+use crate::base::{Base, repository_root};
+use crate::context::TemplateContext;
+use crate::environment::{Environment, TargetKind};
+use crate::error::{Error, Finding, Origin, Problem, Result};
+use crate::field_path::FieldPath;
+use crate::helm_values::{VALUES_OBJECT, embed_values, escape_for_tpl};
+use crate::load::{SourceFile, environment_file_path, read_text_file};
+use crate::locate::Locator;
+use crate::overlay::{Override, merge_environment};
+use crate::shape::{Completeness, check_document};
+use crate::yaml::parse_document;
+use crate::{check, patch, secrets, templates, validate};
+
+/// What to render.
+#[derive(Debug, Clone, Default)]
+pub struct RenderRequest {
+    /// An environment file, or a folder holding `environment.yaml`.
+    pub environment: PathBuf,
+    /// `--set` overrides, applied last.
+    pub overrides: Vec<Override>,
+    /// The repository root, when the caller knows it (ArgoCD); found from `.git` otherwise.
+    pub repository_root: Option<PathBuf>,
+}
+
+/// Renders one environment.
+pub fn render(request: &RenderRequest) -> Result<RenderedEnvironment> {
+    let file = environment_file_path(&request.environment)?;
+    let source = read_text_file(&file, &file.display().to_string())?;
+    let document = source.parse_mapping()?;
+    let folder = file
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let root = match &request.repository_root {
+        Some(root) => root
+            .canonicalize()
+            .map_err(|e| Error::io(root, "cannot open the repository", &e))?,
+        None => repository_root(folder),
+    };
+    let base = select_base(&document, folder, &root, &source)?;
+    let defaults = base.defaults.parse_mapping()?;
+    let locator = Locator {
+        environment: &source,
+        defaults: &base.defaults,
+        overrides: &request.overrides,
+    };
+    let environment = typed_environment(&document, &defaults, &base, &locator, &request.overrides)?;
+
+    let findings = validate::validate(&environment);
+    let warnings = stop_on_errors(&locator, findings)?;
+    let mut rendered = render_documents(&environment, &base)?;
+    rendered.warnings = warnings;
+
+    let patch_findings = apply_all_patches(&environment, &mut rendered);
+    stop_on_errors(&locator, patch_findings)?;
+    stop_on_errors(&locator, check::check_rendered(&environment, &rendered))?;
+    finish_values(&mut rendered);
+    Ok(rendered)
+}
+
+fn select_base(document: &Value, folder: &Path, root: &Path, source: &SourceFile) -> Result<Base> {
+    match document.get("base").and_then(Value::as_str) {
+        Some(relative) => {
+            let field = FieldPath::root().key("base");
+            let origin = source.origin(source.positions().line_of(&field));
+            Base::from_folder(&folder.join(relative), root, origin)
+        }
+        None => Ok(Base::embedded()),
+    }
+}
+
+/// Merge and type: secrets and shape of the file, then of the merged result.
+fn typed_environment(
+    document: &Value,
+    defaults: &Value,
+    base: &Base,
+    locator: &Locator<'_>,
+    overrides: &[Override],
+) -> Result<Environment> {
+    let root = FieldPath::root();
+    let mut problems: Vec<Problem> = secrets::find_literal_secrets(document, &root)
+        .into_iter()
+        .chain(
+            overrides
+                .iter()
+                .flat_map(|item| secrets::find_literal_secrets(&item.as_merge_patch(), &root)),
+        )
+        .map(|path| {
+            locator.locate(
+                Finding::error(
+                    path,
+                    "looks like a secret value, which must not be in the environment file",
+                )
+                .with_hint(secrets::WHERE_SECRETS_BELONG),
+            )
+        })
+        .collect();
+    if !problems.is_empty() {
+        return Err(Error::Invalid(problems));
+    }
+    problems.extend(base_shape(defaults, base));
+    problems.extend(
+        check_document(document, &root, false, Completeness::Partial)
+            .into_iter()
+            .map(|finding| locator.locate(finding)),
+    );
+    stop_on_problems(problems)?;
+
+    let merged = merge_environment(&defaults["spec"], document, overrides);
+    let problems: Vec<Problem> = check_document(&merged, &root, false, Completeness::Complete)
+        .into_iter()
+        .map(|finding| locator.locate(finding))
+        .collect();
+    stop_on_problems(problems)?;
+    serde_path_to_error::deserialize::<_, Environment>(merged).map_err(|error| {
+        let path = FieldPath::parse_dotted(&error.path().to_string());
+        Error::problem(locator.locate(Finding::error(path, error.inner().to_string())))
+    })
+}
+
+/// Problems with the base's defaults file, located in that file.
+fn base_shape(defaults: &Value, base: &Base) -> Vec<Problem> {
+    let file = &base.defaults;
+    let locate = |finding: Finding| Problem {
+        severity: finding.severity,
+        origin: file.origin(file.positions().line_of(&finding.path)),
+        field: Some(finding.path),
+        message: finding.message,
+        hint: finding.hint,
+    };
+    let mut problems = Vec::new();
+    for (key, _) in defaults.as_object().into_iter().flatten() {
+        if !matches!(key.as_str(), "apiVersion" | "kind" | "spec") {
+            problems.push(locate(
+                Finding::error(
+                    FieldPath::root().key(key),
+                    format!("unknown field `{key}` in a base"),
+                )
+                .with_hint("a base's environment.yaml holds apiVersion, kind: Base and spec"),
+            ));
+        }
+    }
+    if defaults.get("kind") != Some(&Value::from("Base")) {
+        problems.push(locate(
+            Finding::error(
+                FieldPath::root().key("kind"),
+                "a base's environment.yaml must have kind: Base",
+            )
+            .with_hint("set kind: Base"),
+        ));
+    }
+    let spec = defaults.get("spec").cloned().unwrap_or_default();
+    let at = FieldPath::root().key("spec");
+    problems.extend(
+        check_document(&spec, &at, true, Completeness::Partial)
+            .into_iter()
+            .map(locate),
+    );
+    problems
+}
+
+/// Splits findings; errors (with the warnings alongside) stop the render.
+fn stop_on_errors(locator: &Locator<'_>, findings: Vec<Finding>) -> Result<Vec<Problem>> {
+    let problems: Vec<Problem> = findings.into_iter().map(|f| locator.locate(f)).collect();
+    if problems.iter().any(Problem::is_error) {
+        return Err(Error::Invalid(problems));
+    }
+    Ok(problems)
+}
+
+fn stop_on_problems(problems: Vec<Problem>) -> Result<()> {
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::Invalid(problems))
+    }
+}
+
+/// Renders every template and parses its output into a document.
+fn render_documents(environment: &Environment, base: &Base) -> Result<RenderedEnvironment> {
+    let context = TemplateContext::derive(environment);
+    let mut documents = Vec::with_capacity(ARTIFACTS.len());
+    for artifact in ARTIFACTS {
+        let text = templates::render_template(base, artifact.template, &context)?;
+        let (display, _) = base.template(artifact.template);
+        let document = parse_document(&text).map_err(|error| {
+            Error::problem(
+                Problem::error(
+                    Origin::new(display, None),
+                    None,
+                    format!("the template's output is not valid YAML: {}", error.message),
+                )
+                .with_hint("every value must go through the `yaml` filter"),
+            )
+        })?;
+        if !document.is_object() {
+            return Err(Error::problem(Problem::error(
+                Origin::new(display, None),
+                None,
+                "the template's output is not a YAML mapping",
+            )));
+        }
+        documents.push(document);
+    }
+    Ok(RenderedEnvironment {
+        name: environment.metadata.name.clone(),
+        documents,
+        warnings: Vec::new(),
+    })
+}
+
+fn slot(target: TargetKind) -> usize {
+    ARTIFACTS
+        .iter()
+        .position(|a| a.target == target)
+        .unwrap_or(0)
+}
+
+/// Values patches first, then the values go into the Application, then every other
+/// patch; the final values are read back from the Application so both always agree.
+fn apply_all_patches(
+    environment: &Environment,
+    rendered: &mut RenderedEnvironment,
+) -> Vec<Finding> {
+    let patches = &environment.patches;
+    let mut findings =
+        patch::apply_patches(patches, &[TargetKind::HelmValues], &mut rendered.documents);
+    let values = rendered.documents[slot(TargetKind::HelmValues)].clone();
+    if !embed_values(
+        &mut rendered.documents[slot(TargetKind::Application)],
+        values,
+    ) {
+        findings.push(
+            Finding::error(
+                FieldPath::root().key("base"),
+                "the Application template has no spec.source.helm.valuesObject",
+            )
+            .with_hint("keep `valuesObject: {}` under spec.source.helm in application.yaml.j2"),
+        );
+        return findings;
+    }
+    let others = [
+        TargetKind::SealedSecret,
+        TargetKind::Certificate,
+        TargetKind::Ingress,
+        TargetKind::Application,
+        TargetKind::Location,
+    ];
+    findings.extend(patch::apply_patches(
+        patches,
+        &others,
+        &mut rendered.documents,
+    ));
+    if let Some(values) = rendered.documents[slot(TargetKind::Application)].pointer(VALUES_OBJECT) {
+        rendered.documents[slot(TargetKind::HelmValues)] = values.clone();
+    }
+    findings
+}
+
+/// Escapes the final values for Helm's `tpl` and writes them back into the Application.
+fn finish_values(rendered: &mut RenderedEnvironment) {
+    let values_slot = slot(TargetKind::HelmValues);
+    escape_for_tpl(&mut rendered.documents[values_slot]);
+    let values = rendered.documents[values_slot].clone();
+    embed_values(
+        &mut rendered.documents[slot(TargetKind::Application)],
+        values,
+    );
+}

@@ -1,0 +1,121 @@
+//! Keeps secret values out of environment files (and so out of git and the output).
+//!
+//! A field whose name looks like a credential (`password`, `token`, `apiKey`...) holding a
+//! literal value, or any value that looks like key material, is refused. The one place a
+//! secret may be named is by reference: `spec.database.secretName`, and the sealed
+//! (kubeseal-encrypted, safe to commit) `spec.database.encryptedData`. Messages never
+//! repeat the offending value.
+
+use serde_json::Value;
+
+use crate::field_path::FieldPath;
+
+/// Where secrets belong instead; part of every refusal.
+pub const WHERE_SECRETS_BELONG: &str = "keep secrets out of the environment file: create the Postgres \
+password with `kubeseal` and set spec.database.encryptedData, or reference an existing Secret by \
+name with spec.database.secretName";
+
+/// Name fragments that mark a credential (compared lower case, without `-` and `_`).
+const SECRET_NAME_FRAGMENTS: [&str; 9] = [
+    "password",
+    "passwd",
+    "token",
+    "apikey",
+    "privatekey",
+    "clientsecret",
+    "secretkey",
+    "accesskey",
+    "credential",
+];
+
+/// Fields that hold sealed data or references, not secrets.
+fn is_allowed_reference(path: &FieldPath) -> bool {
+    let sealed = FieldPath::root()
+        .key("spec")
+        .key("database")
+        .key("encryptedData");
+    path.starts_with(&sealed)
+}
+
+/// Whether a field name looks like it holds a credential.
+pub fn is_secret_name(name: &str) -> bool {
+    let normalized: String = name
+        .chars()
+        .filter(|c| *c != '-' && *c != '_')
+        .flat_map(char::to_lowercase)
+        .collect();
+    normalized == "secret" || SECRET_NAME_FRAGMENTS.iter().any(|f| normalized.contains(f))
+}
+
+fn looks_like_key_material(text: &str) -> bool {
+    text.contains("-----BEGIN") && text.contains("PRIVATE KEY")
+}
+
+/// Paths of every literal secret in `document`, in document order.
+pub fn find_literal_secrets(document: &Value, path: &FieldPath) -> Vec<FieldPath> {
+    let mut found = Vec::new();
+    walk(document, path, &mut found);
+    found
+}
+
+fn walk(value: &Value, path: &FieldPath, found: &mut Vec<FieldPath>) {
+    if is_allowed_reference(path) {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            for (key, item) in map {
+                let item_path = path.key(key);
+                let literal = matches!(item, Value::String(_) | Value::Number(_));
+                if literal && is_secret_name(key) && !is_allowed_reference(&item_path) {
+                    found.push(item_path);
+                } else {
+                    walk(item, &item_path, found);
+                }
+            }
+        }
+        Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                walk(item, &path.index(index), found);
+            }
+        }
+        Value::String(text) if looks_like_key_material(text) => found.push(path.clone()),
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn finds_credentials_by_name_and_key_material_by_content() {
+        let document = json!({
+            "spec": {
+                "database": {
+                    "password": "hunter2",
+                    "secretName": "backstage-postgres-secret",
+                    "encryptedData": { "password": "AgBy3i4OJSWK+PiTySYZZA==" }
+                },
+                "ingress": { "annotations": {
+                    "example.com/api-token": "abc",
+                    "example.com/cert": "-----BEGIN PRIVATE KEY-----\nMII"
+                }},
+                "tls": { "privateKey": { "algorithm": "ECDSA", "size": 256 } }
+            }
+        });
+        let found: Vec<String> = find_literal_secrets(&document, &FieldPath::root())
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        assert_eq!(
+            found,
+            vec![
+                "spec.database.password",
+                "spec.ingress.annotations[\"example.com/api-token\"]",
+                "spec.ingress.annotations[\"example.com/cert\"]",
+            ]
+        );
+    }
+}

@@ -1,0 +1,405 @@
+//! The validate stage: the rules a typed environment must meet before it is rendered.
+//!
+//! Shape (fields, types, enums, ranges) was checked against the schema already; these are
+//! the rules a schema cannot say: name formats, quantities that parse, requests within
+//! limits, https locations, semver, consistency between fields, and the seed's gotchas as
+//! warnings. Every rule runs, so one pass reports every problem.
+
+use std::collections::BTreeSet;
+
+use crate::environment::{ChartImage, Environment, Image, KeyAlgorithm, ResourceRequirements};
+use crate::error::Finding;
+use crate::field_path::FieldPath;
+use crate::names;
+
+/// The keys a Postgres SealedSecret must hold (the chart's `secretKeys`).
+pub const DATABASE_SECRET_KEYS: [&str; 2] = ["password", "postgres-password"];
+
+/// Every problem with `environment`, errors and warnings, in field order.
+pub fn validate(environment: &Environment) -> Vec<Finding> {
+    let mut rules = Rules::default();
+    let spec = &environment.spec;
+    let root = FieldPath::root();
+    let at = root.key("spec");
+
+    rules.check(
+        &root.key("metadata").key("name"),
+        names::dns_label(&environment.metadata.name, 63),
+    );
+    rules.check(&at.key("namespace"), names::dns_label(&spec.namespace, 63));
+    rules.check(&at.key("hostname"), names::hostname(&spec.hostname));
+    rules.check(
+        &at.key("releaseName"),
+        names::dns_label(&spec.release_name, 53),
+    );
+    rules.not_blank(&at.key("app").key("title"), &spec.app.title);
+    rules.not_blank(&at.key("app").key("organization"), &spec.app.organization);
+    rules.image(&at.key("image"), &spec.image);
+    if spec.image.tag == "latest" {
+        rules.0.push(
+            Finding::warning(
+                at.key("image").key("tag"),
+                "the image tag `latest` is not reproducible",
+            )
+            .with_hint("pin a released tag so every sync runs the same Backstage"),
+        );
+    }
+    rules.chart(environment);
+    for workload in ["backstage", "postgresql"] {
+        let requirements = match workload {
+            "backstage" => &spec.resources.backstage,
+            _ => &spec.resources.postgresql,
+        };
+        rules.resources(&at.key("resources").key(workload), requirements);
+    }
+    rules.database(environment);
+    rules.tls(environment);
+    rules.ingress(environment);
+    rules.auth(environment);
+    rules.catalog(environment);
+    rules.argocd(environment);
+    rules.0
+}
+
+#[derive(Default)]
+struct Rules(Vec<Finding>);
+
+impl Rules {
+    fn check(&mut self, path: &FieldPath, outcome: Result<(), String>) {
+        if let Err(why) = outcome {
+            self.0.push(Finding::error(path.clone(), why));
+        }
+    }
+
+    fn not_blank(&mut self, path: &FieldPath, text: &str) {
+        if text.trim().is_empty() {
+            self.0
+                .push(Finding::error(path.clone(), "must not be empty"));
+        }
+    }
+
+    fn image(&mut self, at: &FieldPath, image: &Image) {
+        self.check(&at.key("registry"), names::image_registry(&image.registry));
+        self.check(
+            &at.key("repository"),
+            names::image_repository(&image.repository),
+        );
+        self.check(&at.key("tag"), names::image_tag(&image.tag));
+    }
+
+    fn chart_image(&mut self, at: &FieldPath, image: &ChartImage) {
+        self.check(&at.key("registry"), names::image_registry(&image.registry));
+        self.check(
+            &at.key("repository"),
+            names::image_repository(&image.repository),
+        );
+        if let Some(tag) = &image.tag {
+            self.check(&at.key("tag"), names::image_tag(tag));
+        }
+    }
+
+    fn https_url(&mut self, path: &FieldPath, text: &str) -> Option<String> {
+        match https_host(text) {
+            Ok(host) => Some(host),
+            Err(why) => {
+                self.0
+                    .push(Finding::error(path.clone(), why).with_hint("write https://host/path"));
+                None
+            }
+        }
+    }
+
+    fn chart(&mut self, environment: &Environment) {
+        let chart = &environment.spec.chart;
+        let at = FieldPath::root().key("spec").key("chart");
+        self.https_url(&at.key("repository"), &chart.repository);
+        self.check(&at.key("name"), names::dns_label(&chart.name, 63));
+        if semver::Version::parse(&chart.version).is_err() {
+            self.0.push(
+                Finding::error(
+                    at.key("version"),
+                    format!("`{}` is not a semantic version", chart.version),
+                )
+                .with_hint("write MAJOR.MINOR.PATCH, e.g. 2.7.0"),
+            );
+        }
+    }
+
+    fn resources(&mut self, at: &FieldPath, requirements: &ResourceRequirements) {
+        for resource in ["cpu", "memory"] {
+            let (request, limit) = match resource {
+                "cpu" => (&requirements.requests.cpu, &requirements.limits.cpu),
+                _ => (&requirements.requests.memory, &requirements.limits.memory),
+            };
+            let request_path = at.key("requests").key(resource);
+            let limit_path = at.key("limits").key(resource);
+            let request_value = self.quantity(&request_path, request.value());
+            let limit_value = self.quantity(&limit_path, limit.value());
+            if let (Some(request_value), Some(limit_value)) = (request_value, limit_value)
+                && request_value > limit_value
+            {
+                self.0.push(
+                    Finding::error(
+                        request_path,
+                        format!("the {resource} request {request} is more than the limit {limit}"),
+                    )
+                    .with_hint(
+                        "a request must be at most its limit: lower the request or raise the limit",
+                    ),
+                );
+            }
+        }
+    }
+
+    fn quantity(&mut self, path: &FieldPath, value: Result<f64, String>) -> Option<f64> {
+        match value {
+            Ok(amount) => Some(amount),
+            Err(why) => {
+                self.0.push(Finding::error(path.clone(), why));
+                None
+            }
+        }
+    }
+
+    fn database(&mut self, environment: &Environment) {
+        let database = &environment.spec.database;
+        let at = FieldPath::root().key("spec").key("database");
+        self.chart_image(&at.key("image"), &database.image);
+        self.check(
+            &at.key("username"),
+            names::postgres_identifier(&database.username),
+        );
+        self.check(&at.key("name"), names::postgres_identifier(&database.name));
+        self.check(
+            &at.key("secretName"),
+            names::dns_subdomain(&database.secret_name),
+        );
+        if let Some(class) = &database.storage.storage_class {
+            self.check(
+                &at.key("storage").key("storageClass"),
+                names::dns_subdomain(class),
+            );
+        }
+        let size_path = at.key("storage").key("size");
+        if self.quantity(&size_path, database.storage.size.value()) == Some(0.0) {
+            self.0.push(Finding::error(
+                size_path,
+                "the volume size must be more than zero",
+            ));
+        }
+        if database.wait_for_ready {
+            self.image(&at.key("waitImage"), &database.wait_image);
+        }
+        match &database.encrypted_data {
+            None => self.0.push(
+                Finding::warning(
+                    at.key("encryptedData"),
+                    "the SealedSecret holds placeholders, so Postgres will not start until it is sealed",
+                )
+                .with_hint("seal the passwords with kubeseal and set spec.database.encryptedData; the README shows how"),
+            ),
+            Some(sealed) => self.sealed_data(&at.key("encryptedData"), sealed),
+        }
+    }
+
+    fn sealed_data(&mut self, at: &FieldPath, sealed: &std::collections::BTreeMap<String, String>) {
+        for key in sealed.keys() {
+            if !DATABASE_SECRET_KEYS.contains(&key.as_str()) {
+                self.0.push(
+                    Finding::error(at.key(key), format!("`{key}` is not a key the chart reads"))
+                        .with_hint("the keys are `password` and `postgres-password`"),
+                );
+            }
+        }
+        for key in DATABASE_SECRET_KEYS {
+            match sealed.get(key) {
+                None => self.0.push(
+                    Finding::error(at.key(key), format!("the sealed `{key}` is missing"))
+                        .with_hint("seal both `password` and `postgres-password`"),
+                ),
+                Some(value) if !looks_sealed(value) => self.0.push(
+                    Finding::error(at.key(key), "is not kubeseal output (base64 ciphertext)")
+                        .with_hint("never put a plain password here: run kubeseal --raw and paste its output"),
+                ),
+                Some(_) => {}
+            }
+        }
+    }
+
+    fn tls(&mut self, environment: &Environment) {
+        let tls = &environment.spec.tls;
+        let at = FieldPath::root().key("spec").key("tls");
+        self.check(
+            &at.key("issuer").key("name"),
+            names::dns_subdomain(&tls.issuer.name),
+        );
+        let duration = self.duration(&at.key("duration"), &tls.duration);
+        let renew_before = self.duration(&at.key("renewBefore"), &tls.renew_before);
+        if let Some(duration) = duration
+            && duration < 3600.0
+        {
+            self.0.push(Finding::error(
+                at.key("duration"),
+                format!(
+                    "`{}` is shorter than cert-manager's minimum of 1h",
+                    tls.duration
+                ),
+            ));
+        }
+        if let (Some(duration), Some(renew_before)) = (duration, renew_before)
+            && renew_before >= duration
+        {
+            self.0.push(
+                Finding::error(
+                    at.key("renewBefore"),
+                    format!(
+                        "`{}` is not shorter than the duration `{}`",
+                        tls.renew_before, tls.duration
+                    ),
+                )
+                .with_hint("renewBefore must be less than duration, e.g. 720h for 2160h"),
+            );
+        }
+        let size = tls.private_key.size;
+        let sizes: &[u32] = match tls.private_key.algorithm {
+            KeyAlgorithm::Rsa => &[2048, 3072, 4096],
+            KeyAlgorithm::Ecdsa => &[256, 384, 521],
+            KeyAlgorithm::Ed25519 => &[],
+        };
+        if !sizes.is_empty() && !sizes.contains(&size) {
+            let allowed: Vec<String> = sizes.iter().map(ToString::to_string).collect();
+            self.0.push(
+                Finding::error(
+                    at.key("privateKey").key("size"),
+                    format!("{size} is not a valid key size for this algorithm"),
+                )
+                .with_hint(format!("use one of {}", allowed.join(", "))),
+            );
+        }
+    }
+
+    fn duration(&mut self, path: &FieldPath, text: &str) -> Option<f64> {
+        match names::go_duration(text) {
+            Ok(seconds) => Some(seconds),
+            Err(why) => {
+                self.0.push(Finding::error(path.clone(), why));
+                None
+            }
+        }
+    }
+
+    fn ingress(&mut self, environment: &Environment) {
+        let ingress = &environment.spec.ingress;
+        let at = FieldPath::root().key("spec").key("ingress");
+        self.check(
+            &at.key("className"),
+            names::dns_subdomain(&ingress.class_name),
+        );
+        for key in ingress.annotations.keys() {
+            self.check(&at.key("annotations").key(key), names::qualified_name(key));
+        }
+    }
+
+    fn auth(&mut self, environment: &Environment) {
+        let guest = &environment.spec.auth.guest;
+        let at = FieldPath::root().key("spec").key("auth").key("guest");
+        match (guest.enabled, guest.allow_outside_development) {
+            (false, true) => self.0.push(
+                Finding::error(at.key("allowOutsideDevelopment"), "is true while guest sign-in is disabled")
+                    .with_hint("set enabled: true as well, or remove allowOutsideDevelopment"),
+            ),
+            (true, true) => self.0.push(
+                Finding::warning(
+                    at.key("allowOutsideDevelopment"),
+                    "guest sign-in is allowed outside development: anyone who reaches the host is signed in",
+                )
+                .with_hint("acceptable only on a private network; configure a real sign-in provider otherwise"),
+            ),
+            (true, false) => self.0.push(
+                Finding::warning(
+                    at.key("enabled"),
+                    "the off-the-shelf image runs with NODE_ENV=production, where guest sign-in is refused (NotAllowedError)",
+                )
+                .with_hint("set allowOutsideDevelopment: true if guest sign-in is really wanted"),
+            ),
+            (false, false) => {}
+        }
+    }
+
+    fn catalog(&mut self, environment: &Environment) {
+        let catalog = &environment.spec.catalog;
+        let at = FieldPath::root().key("spec").key("catalog");
+        let mut seen = BTreeSet::new();
+        for (index, location) in catalog.locations.iter().enumerate() {
+            let path = at.key("locations").index(index);
+            if self.https_url(&path, location).is_some() && !seen.insert(location.as_str()) {
+                self.0.push(
+                    Finding::error(path, "this location is listed twice")
+                        .with_hint("remove the duplicate"),
+                );
+            }
+        }
+        for (index, host) in catalog.reading_allow.iter().enumerate() {
+            self.check(&at.key("readingAllow").index(index), names::hostname(host));
+        }
+        if catalog.allow.is_empty() {
+            self.0.push(
+                Finding::error(
+                    at.key("allow"),
+                    "no entity kind is allowed, so the catalog stays empty",
+                )
+                .with_hint("list kinds such as Component, System, API"),
+            );
+        }
+        let mut kinds = BTreeSet::new();
+        for (index, kind) in catalog.allow.iter().enumerate() {
+            if !kinds.insert(format!("{kind:?}")) {
+                self.0.push(Finding::warning(
+                    at.key("allow").index(index),
+                    "this kind is listed twice",
+                ));
+            }
+        }
+    }
+
+    fn argocd(&mut self, environment: &Environment) {
+        let argocd = &environment.spec.argocd;
+        let at = FieldPath::root().key("spec").key("argocd");
+        self.check(
+            &at.key("namespace"),
+            names::dns_label(&argocd.namespace, 63),
+        );
+        self.check(&at.key("project"), names::dns_subdomain(&argocd.project));
+        self.https_url(&at.key("destinationServer"), &argocd.destination_server);
+    }
+}
+
+/// The host of an https URL without credentials, or why `text` is not one.
+pub fn https_host(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|error| format!("is not a URL ({error})"))?;
+    if url.scheme() != "https" {
+        return Err(format!(
+            "uses `{}`: only https URLs are allowed",
+            url.scheme()
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("holds credentials: a URL must not carry a user name or password".into());
+    }
+    let host = url
+        .host_str()
+        .ok_or_else(|| "has no host".to_string())?
+        .to_string();
+    if text.contains("{{") {
+        return Err("holds `{{`: template syntax is not allowed in a URL".into());
+    }
+    Ok(host)
+}
+
+/// Whether `text` looks like kubeseal output: long base64 ciphertext.
+fn looks_sealed(text: &str) -> bool {
+    text.len() >= 64
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c))
+}

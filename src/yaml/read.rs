@@ -1,0 +1,184 @@
+//! Reads one YAML document into the JSON-shaped tree the rest of the tool works on.
+//!
+//! serde_yaml does the parsing (YAML 1.2 core schema: `on` and `yes` stay strings) and
+//! already rejects duplicate keys and runaway alias expansion. This module turns its
+//! errors into a line and a plain sentence, and refuses what JSON cannot hold (non-string
+//! keys, tags, non-finite numbers) instead of guessing.
+
+use serde_json::{Map, Number, Value};
+
+use crate::field_path::FieldPath;
+
+/// Why a document could not be read: a sentence and, when known, where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadError {
+    /// The 1-based line, when known.
+    pub line: Option<usize>,
+    /// The field, when the problem is a value rather than the syntax.
+    pub field: Option<FieldPath>,
+    /// What is wrong.
+    pub message: String,
+    /// What would be right.
+    pub hint: Option<String>,
+}
+
+impl ReadError {
+    fn at_field(field: FieldPath, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self {
+            line: None,
+            field: Some(field),
+            message: message.into(),
+            hint: Some(hint.into()),
+        }
+    }
+}
+
+/// Parses `text` as exactly one YAML document; an empty document is `Value::Null`.
+pub fn parse_document(text: &str) -> Result<Value, ReadError> {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let parsed: serde_yaml::Value = serde_yaml::from_str(text).map_err(syntax_error)?;
+    to_json(parsed, &FieldPath::root())
+}
+
+fn syntax_error(error: serde_yaml::Error) -> ReadError {
+    let line = error.location().map(|location| location.line());
+    let full = error.to_string();
+    if full.contains("more than one document") {
+        return ReadError {
+            line,
+            field: None,
+            message: "the file holds more than one YAML document".to_string(),
+            hint: Some("keep one environment per file and remove the `---` separators".into()),
+        };
+    }
+    ReadError {
+        line,
+        field: None,
+        message: format!("invalid YAML: {}", strip_locations(&full)),
+        hint: None,
+    }
+}
+
+/// Removes serde_yaml's " at line N column M" fragments: the line is reported separately.
+fn strip_locations(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find(" at line ") {
+        out.push_str(&rest[..start]);
+        let tail = &rest[start + " at line ".len()..];
+        let skip = tail
+            .find(|c: char| !(c.is_ascii_digit() || c == ' ' || "column".contains(c)))
+            .unwrap_or(tail.len());
+        rest = &tail[skip..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn to_json(value: serde_yaml::Value, path: &FieldPath) -> Result<Value, ReadError> {
+    Ok(match value {
+        serde_yaml::Value::Null => Value::Null,
+        serde_yaml::Value::Bool(flag) => Value::Bool(flag),
+        serde_yaml::Value::Number(number) => Value::Number(to_json_number(&number, path)?),
+        serde_yaml::Value::String(text) => Value::String(text),
+        serde_yaml::Value::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(index, item)| to_json(item, &path.index(index)))
+                .collect::<Result<_, _>>()?,
+        ),
+        serde_yaml::Value::Mapping(mapping) => {
+            let mut object = Map::with_capacity(mapping.len());
+            for (key, item) in mapping {
+                let key = match key {
+                    serde_yaml::Value::String(key) => key,
+                    serde_yaml::Value::Bool(_) | serde_yaml::Value::Number(_) => {
+                        scalar_key_text(&key)
+                    }
+                    _ => {
+                        return Err(ReadError::at_field(
+                            path.clone(),
+                            "a mapping key is not a plain string",
+                            "use plain text keys",
+                        ));
+                    }
+                };
+                let item = to_json(item, &path.key(&key))?;
+                object.insert(key, item);
+            }
+            Value::Object(object)
+        }
+        serde_yaml::Value::Tagged(tagged) => {
+            return Err(ReadError::at_field(
+                path.clone(),
+                format!("YAML tags such as `{}` are not supported", tagged.tag),
+                "remove the tag and write the plain value",
+            ));
+        }
+    })
+}
+
+fn scalar_key_text(key: &serde_yaml::Value) -> String {
+    match key {
+        serde_yaml::Value::Bool(flag) => flag.to_string(),
+        serde_yaml::Value::Number(number) => number.to_string(),
+        _ => String::new(),
+    }
+}
+
+fn to_json_number(number: &serde_yaml::Number, path: &FieldPath) -> Result<Number, ReadError> {
+    if let Some(integer) = number.as_i64() {
+        return Ok(Number::from(integer));
+    }
+    if let Some(integer) = number.as_u64() {
+        return Ok(Number::from(integer));
+    }
+    number.as_f64().and_then(Number::from_f64).ok_or_else(|| {
+        ReadError::at_field(
+            path.clone(),
+            "infinite and not-a-number values are not allowed",
+            "write a finite number",
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keeps_yaml_1_1_words_as_strings() {
+        let value = parse_document("a: on\nb: yes\nc: '5432'\nd: 5432\n").unwrap();
+        assert_eq!(value["a"], "on");
+        assert_eq!(value["b"], "yes");
+        assert_eq!(value["c"], "5432");
+        assert_eq!(value["d"], 5432);
+    }
+
+    #[test]
+    fn reports_duplicate_keys_with_a_line() {
+        let error = parse_document("a: 1\nb: 2\na: 3\n").unwrap_err();
+        assert_eq!(error.line, Some(3));
+        assert!(error.message.contains("duplicate"), "{}", error.message);
+        assert!(!error.message.contains("at line"), "{}", error.message);
+    }
+
+    #[test]
+    fn refuses_several_documents() {
+        let error = parse_document("a: 1\n---\nb: 2\n").unwrap_err();
+        assert_eq!(error.message, "the file holds more than one YAML document");
+    }
+
+    #[test]
+    fn accepts_a_byte_order_mark_and_crlf() {
+        let value = parse_document("\u{feff}a: 1\r\nb: two\r\n").unwrap();
+        assert_eq!(value["b"], "two");
+    }
+
+    #[test]
+    fn refuses_tags() {
+        let error = parse_document("a: !secret x\n").unwrap_err();
+        assert_eq!(error.field.unwrap().to_string(), "a");
+    }
+}

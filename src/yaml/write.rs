@@ -1,0 +1,250 @@
+//! Writes a JSON-shaped tree as block-style YAML that every reader reads back unchanged.
+//!
+//! serde_yaml 0.9 writes YAML 1.2 and leaves `on`, `yes`, `no`, `y`, `off`, `2001-12-14`
+//! and `12:30` bare, which YAML 1.1 readers (Go's yaml.v2 inside Helm and ArgoCD, PyYAML)
+//! read back as booleans, dates or numbers. This writer leaves a string plain only when it
+//! is unambiguous under both versions, and otherwise double-quotes it with escapes, so no
+//! string can change type, span lines or start a new document.
+
+use serde_json::{Map, Value};
+
+/// One document, ending in a newline, without a `---` marker.
+pub fn to_yaml_document(value: &Value) -> String {
+    let mut out = String::new();
+    match value {
+        Value::Object(map) if !map.is_empty() => write_mapping(&mut out, map, 0, false),
+        Value::Array(items) if !items.is_empty() => write_sequence(&mut out, items, 0, false),
+        scalar => {
+            out.push_str(&scalar_text(scalar));
+            out.push('\n');
+        }
+    }
+    out
+}
+
+/// Several documents, each introduced by `---`.
+pub fn to_yaml_stream<'a>(documents: impl IntoIterator<Item = &'a Value>) -> String {
+    let mut out = String::new();
+    for document in documents {
+        out.push_str("---\n");
+        out.push_str(&to_yaml_document(document));
+    }
+    out
+}
+
+fn indent(out: &mut String, width: usize) {
+    out.extend(std::iter::repeat_n(' ', width));
+}
+
+fn write_mapping(out: &mut String, map: &Map<String, Value>, width: usize, inline_first: bool) {
+    for (position, (key, value)) in map.iter().enumerate() {
+        if position > 0 || !inline_first {
+            indent(out, width);
+        }
+        out.push_str(&string_text(key));
+        out.push(':');
+        match value {
+            Value::Object(inner) if !inner.is_empty() => {
+                out.push('\n');
+                write_mapping(out, inner, width + 2, false);
+            }
+            Value::Array(items) if !items.is_empty() => {
+                out.push('\n');
+                write_sequence(out, items, width + 2, false);
+            }
+            scalar => {
+                out.push(' ');
+                out.push_str(&scalar_text(scalar));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+fn write_sequence(out: &mut String, items: &[Value], width: usize, inline_first: bool) {
+    for (position, item) in items.iter().enumerate() {
+        if position > 0 || !inline_first {
+            indent(out, width);
+        }
+        out.push_str("- ");
+        match item {
+            Value::Object(inner) if !inner.is_empty() => {
+                write_mapping(out, inner, width + 2, true);
+            }
+            Value::Array(nested) if !nested.is_empty() => {
+                write_sequence(out, nested, width + 2, true);
+            }
+            scalar => {
+                out.push_str(&scalar_text(scalar));
+                out.push('\n');
+            }
+        }
+    }
+}
+
+/// A scalar (or an empty collection) as YAML text.
+fn scalar_text(value: &Value) -> String {
+    match value {
+        Value::Null => "null".to_string(),
+        Value::Bool(flag) => flag.to_string(),
+        Value::Number(number) => number.to_string(),
+        Value::String(text) => string_text(text),
+        Value::Array(_) => "[]".to_string(),
+        Value::Object(_) => "{}".to_string(),
+    }
+}
+
+/// A string, plain when every reader agrees it is that string, double-quoted otherwise.
+pub fn string_text(text: &str) -> String {
+    if is_plain_safe(text) {
+        text.to_string()
+    } else {
+        double_quoted(text)
+    }
+}
+
+/// Characters allowed in a plain scalar we write; anything else is quoted.
+fn is_plain_char(c: char) -> bool {
+    c.is_ascii_alphanumeric() || " -_./:@+=$()%~,;^".contains(c)
+}
+
+fn is_plain_safe(text: &str) -> bool {
+    let Some(first) = text.chars().next() else {
+        return false;
+    };
+    let last = text.chars().next_back().unwrap_or(first);
+    let starts_well = first.is_ascii_alphanumeric() || "/._$(".contains(first);
+    starts_well
+        && last != ' '
+        && last != ':'
+        && text.chars().all(is_plain_char)
+        && !text.contains(": ")
+        && !is_yaml_1_1_keyword(text)
+        && !looks_numeric(text)
+}
+
+/// Booleans and nulls of YAML 1.1 and 1.2 in any letter case, and the merge/value keys.
+fn is_yaml_1_1_keyword(text: &str) -> bool {
+    const WORDS: [&str; 12] = [
+        "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", "=", "<<",
+    ];
+    let lower = text.to_ascii_lowercase();
+    WORDS.contains(&lower.as_str())
+}
+
+/// Anything a YAML 1.1 reader could take for an integer, float, sexagesimal number or
+/// timestamp: it starts like a number and uses only characters those forms use. This is
+/// deliberately broader than the grammar (`1.2.3` is quoted too); quoting is always safe.
+fn looks_numeric(text: &str) -> bool {
+    let unsigned = text.trim_start_matches(['+', '-']);
+    let lower = unsigned.to_ascii_lowercase();
+    if matches!(lower.as_str(), ".inf" | ".nan") {
+        return true;
+    }
+    let Some(first) = unsigned.chars().next() else {
+        return false;
+    };
+    (first.is_ascii_digit() || first == '.')
+        && unsigned
+            .chars()
+            .all(|c| c.is_ascii_hexdigit() || "_.:+-xXoObBtTzZ ".contains(c))
+}
+
+fn double_quoted(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            // Control characters, and the characters YAML treats as line breaks or
+            // byte-order marks, are escaped so the scalar stays on one line.
+            c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
+                out.push_str(&format!("\\u{:04X}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn quotes_what_yaml_1_1_would_misread() {
+        for ambiguous in [
+            "on",
+            "Off",
+            "yes",
+            "NO",
+            "y",
+            "n",
+            "true",
+            "null",
+            "~",
+            "",
+            "5432",
+            "0777",
+            "1e3",
+            "12:30",
+            "2001-12-14",
+            "0x1F",
+            ".inf",
+            "-.5",
+            "1_000",
+            "=",
+            "<<",
+        ] {
+            assert!(
+                string_text(ambiguous).starts_with('"'),
+                "{ambiguous:?} must be quoted"
+            );
+        }
+    }
+
+    #[test]
+    fn leaves_ordinary_strings_plain() {
+        for plain in [
+            "minicloud platform",
+            "backstage.10.0.0.200.nip.io",
+            "https://raw.githubusercontent.com/a/b/main/catalog-info.yaml",
+            "100m",
+            "384Mi",
+            "2160h",
+            "url:https://github.com/a/b",
+        ] {
+            assert_eq!(string_text(plain), plain);
+        }
+    }
+
+    #[test]
+    fn escapes_structure_inside_strings() {
+        assert_eq!(string_text("a\n---\nb: c # d"), "\"a\\n---\\nb: c # d\"");
+        assert_eq!(string_text("say \"hi\""), "\"say \\\"hi\\\"\"");
+        assert_eq!(string_text("line\u{2028}sep"), "\"line\\u2028sep\"");
+    }
+
+    #[test]
+    fn writes_block_style_with_indented_sequences() {
+        let value = json!({
+            "spec": {
+                "tls": [{"hosts": ["a.example"], "secretName": "t"}],
+                "empty": {},
+                "port": 7007,
+                "nested": [["x"]]
+            }
+        });
+        assert_eq!(
+            to_yaml_document(&value),
+            "spec:\n  tls:\n    - hosts:\n        - a.example\n      secretName: t\n  \
+             empty: {}\n  port: 7007\n  nested:\n    - - x\n"
+        );
+    }
+}
