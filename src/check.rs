@@ -163,9 +163,9 @@ impl Checker {
 
     fn equal(&mut self, what: &str, found: Option<&Value>, expected: &Value, source: &str) {
         if found != Some(expected) {
-            let shown = found.map_or_else(|| "missing".to_string(), |value| format!("`{value}`"));
+            let shown = found.map_or_else(|| "missing".to_string(), ToString::to_string);
             self.fail(format!(
-                "{what} is {shown}, but {source} requires `{expected}`"
+                "{what} is {shown}, but {source} requires {expected}"
             ));
         }
     }

@@ -51,6 +51,34 @@ impl SourceFile {
     /// Parses the file as one YAML mapping.
     pub fn parse_mapping(&self) -> Result<Value> {
         let document = parse_document(&self.text).map_err(|error| {
+            if error.duplicate_key
+                && let Some(duplicate) = self.positions().first_duplicate()
+            {
+                return Error::problem(
+                    Problem::error(
+                        self.origin(Some(duplicate.second_line)),
+                        Some(duplicate.path.clone()),
+                        format!(
+                            "duplicate key `{}`: it is also set on line {}",
+                            duplicate.path.last_key().unwrap_or_default(),
+                            duplicate.first_line
+                        ),
+                    )
+                    .with_hint("keep one of the two; YAML does not merge repeated keys"),
+                );
+            }
+            if let Some(tab_line) = tab_indented_line(&self.text) {
+                return Error::problem(
+                    Problem::error(
+                        self.origin(Some(tab_line)),
+                        None,
+                        "the line is indented with a tab",
+                    )
+                    .with_hint(
+                        "YAML allows only spaces for indentation: replace the tab with spaces",
+                    ),
+                );
+            }
             let line = error.line.or_else(|| {
                 error
                     .field
@@ -131,4 +159,11 @@ pub fn read_text_file(path: &Path, display: &str) -> Result<SourceFile> {
         )
     })?;
     Ok(SourceFile::new(display.to_string(), text))
+}
+
+/// The first line indented with a tab, which YAML forbids.
+fn tab_indented_line(text: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| line.trim_start_matches(' ').starts_with('\t') && !line.trim().is_empty())
+        .map(|index| index + 1)
 }

@@ -22,13 +22,12 @@ pub struct Locator<'a> {
 impl Locator<'_> {
     /// Where the value at `path` came from.
     pub fn origin(&self, path: &FieldPath) -> Origin {
-        if let Some(item) = self
+        let overridden = self
             .overrides
             .iter()
-            .rev()
-            .find(|item| path.starts_with(&item.path) || item.path.starts_with(path))
-        {
-            return Origin::new(format!("--set {}", item.text), None);
+            .any(|item| path.starts_with(&item.path) || item.path.starts_with(path));
+        if overridden {
+            return Origin::new("--set", None);
         }
         if self.environment.positions().contains(path) {
             return self

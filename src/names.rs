@@ -180,6 +180,9 @@ pub fn go_duration(text: &str) -> Result<f64, String> {
     if rest.is_empty() {
         return Err(format!("is empty: {EXPECTED}"));
     }
+    if rest.contains(char::is_whitespace) {
+        return Err(format!("`{text}` contains a space: {EXPECTED}"));
+    }
     while !rest.is_empty() {
         let number_end = rest
             .find(|c: char| !(c.is_ascii_digit() || c == '.'))
@@ -232,7 +235,12 @@ mod tests {
                 .unwrap_err()
                 .contains("at most 63")
         );
-        assert!(hostname(&"a.".repeat(127).trim_end_matches('.').to_string()).is_err());
+        assert!(hostname("a.".repeat(127).trim_end_matches('.')).is_ok());
+        assert!(
+            hostname("a.".repeat(128).trim_end_matches('.'))
+                .unwrap_err()
+                .contains("at most 253")
+        );
         assert!(hostname("https://x.org").unwrap_err().contains("URL"));
         assert!(hostname("bäckstage.org").unwrap_err().contains("ASCII"));
         assert!(hostname("-a.org").is_err());

@@ -78,15 +78,37 @@ pub fn apply_patches(
                 Finding::error(
                     op_path,
                     format!(
-                        "cannot apply to the {:?} `{actual_name}`: {}",
-                        set.target.kind, error.kind
+                        "`{}` at `{}` cannot be applied to the {:?} `{actual_name}`: {}",
+                        operation_name(&operations[error.operation]),
+                        error.path,
+                        set.target.kind,
+                        describe_failure(&error.kind)
                     ),
                 )
-                .with_hint(
-                    "check the path against the rendered output (stagehand render --out-dir)",
-                ),
+                .with_hint("compare the path with the output of `stagehand render --out-dir DIR`"),
             );
         }
     }
     findings
+}
+
+fn operation_name(operation: &PatchOperation) -> &'static str {
+    match operation {
+        PatchOperation::Add(_) => "add",
+        PatchOperation::Remove(_) => "remove",
+        PatchOperation::Replace(_) => "replace",
+        PatchOperation::Move(_) => "move",
+        PatchOperation::Copy(_) => "copy",
+        PatchOperation::Test(_) => "test",
+    }
+}
+
+fn describe_failure(kind: &json_patch::PatchErrorKind) -> String {
+    use json_patch::PatchErrorKind;
+    match kind {
+        PatchErrorKind::TestFailed => "the test failed: the value there differs".to_string(),
+        PatchErrorKind::InvalidPointer => "the path does not exist".to_string(),
+        PatchErrorKind::InvalidFromPointer => "the `from` path does not exist".to_string(),
+        other => other.to_string(),
+    }
 }

@@ -73,7 +73,12 @@ fn select_base(document: &Value, folder: &Path, root: &Path, source: &SourceFile
         Some(relative) => {
             let field = FieldPath::root().key("base");
             let origin = source.origin(source.positions().line_of(&field));
-            Base::from_folder(&folder.join(relative), root, origin)
+            let folder = if folder == Path::new(".") {
+                Path::new(relative).to_path_buf()
+            } else {
+                folder.join(relative)
+            };
+            Base::from_folder(&folder, root, origin)
         }
         None => Ok(Base::embedded()),
     }

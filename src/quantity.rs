@@ -52,17 +52,16 @@ const SUFFIXES: [(&str, f64); 16] = [
 /// Parses a quantity into base units; negative quantities are refused.
 pub fn parse_quantity(text: &str) -> Result<f64, String> {
     const EXPECTED: &str = "a number with an optional suffix such as 100m, 0.5, 384Mi or 1Gi";
+    if is_decimal_exponent(text) {
+        return text
+            .parse::<f64>()
+            .map_err(|_| format!("`{text}` is not a quantity: expected {EXPECTED}"));
+    }
     let (number, multiplier) = split_suffix(text);
     let digits_ok = !number.is_empty()
         && number.chars().all(|c| c.is_ascii_digit() || c == '.')
         && number.chars().filter(|c| *c == '.').count() <= 1
         && number != ".";
-    let exponent_form = multiplier.is_none() && is_decimal_exponent(text);
-    if exponent_form {
-        return text
-            .parse::<f64>()
-            .map_err(|_| format!("`{text}` is not a quantity: expected {EXPECTED}"));
-    }
     match (digits_ok, multiplier) {
         (true, Some(multiplier)) => number
             .parse::<f64>()

@@ -11,9 +11,8 @@ use serde_json::Value;
 use crate::field_path::FieldPath;
 
 /// Where secrets belong instead; part of every refusal.
-pub const WHERE_SECRETS_BELONG: &str = "keep secrets out of the environment file: create the Postgres \
-password with `kubeseal` and set spec.database.encryptedData, or reference an existing Secret by \
-name with spec.database.secretName";
+pub const WHERE_SECRETS_BELONG: &str = "secrets belong in a Secret, referenced by name: seal the \
+Postgres passwords with kubeseal into spec.database.encryptedData — the README shows how";
 
 /// Name fragments that mark a credential (compared lower case, without `-` and `_`).
 const SECRET_NAME_FRAGMENTS: [&str; 9] = [
@@ -64,6 +63,18 @@ fn walk(value: &Value, path: &FieldPath, found: &mut Vec<FieldPath>) {
     }
     match value {
         Value::Object(map) => {
+            // A JSON-patch operation names its field in `path`: `{path: /x/password, value: ...}`.
+            let patched_name = map
+                .get("path")
+                .and_then(Value::as_str)
+                .and_then(|pointer| pointer.rsplit('/').next());
+            if let (Some(name), Some(Value::String(_) | Value::Number(_))) =
+                (patched_name, map.get("value"))
+                && is_secret_name(name)
+            {
+                found.push(path.key("value"));
+                return;
+            }
             for (key, item) in map {
                 let item_path = path.key(key);
                 let literal = matches!(item, Value::String(_) | Value::Number(_));

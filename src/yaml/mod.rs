@@ -11,6 +11,6 @@ pub mod positions;
 pub mod read;
 pub mod write;
 
-pub use positions::PositionIndex;
+pub use positions::{Duplicate, PositionIndex};
 pub use read::{ReadError, parse_document};
 pub use write::{to_yaml_document, to_yaml_stream};

@@ -15,6 +15,18 @@ use crate::field_path::FieldPath;
 #[derive(Debug, Default, Clone)]
 pub struct PositionIndex {
     lines: HashMap<FieldPath, usize>,
+    duplicates: Vec<Duplicate>,
+}
+
+/// A key that appears twice in one mapping.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    /// The repeated key's path.
+    pub path: FieldPath,
+    /// Where it first appears.
+    pub first_line: usize,
+    /// Where it appears again.
+    pub second_line: usize,
 }
 
 impl PositionIndex {
@@ -26,7 +38,13 @@ impl PositionIndex {
         let _ = parser.load(&mut builder, false);
         Self {
             lines: builder.lines,
+            duplicates: builder.duplicates,
         }
+    }
+
+    /// The first key that appears twice in one mapping, if any.
+    pub fn first_duplicate(&self) -> Option<&Duplicate> {
+        self.duplicates.first()
     }
 
     /// The line of `path`, or of its nearest ancestor that is in the document.
@@ -62,6 +80,7 @@ enum Frame {
 struct IndexBuilder {
     stack: Vec<Frame>,
     lines: HashMap<FieldPath, usize>,
+    duplicates: Vec<Duplicate>,
 }
 
 impl IndexBuilder {
@@ -82,7 +101,17 @@ impl IndexBuilder {
                 None => {
                     // This node is a key. Complex keys get a placeholder name.
                     let name = key_text.unwrap_or("?").to_string();
-                    self.lines.entry(path.key(&name)).or_insert(line);
+                    let key_path = path.key(&name);
+                    match self.lines.get(&key_path) {
+                        Some(first_line) => self.duplicates.push(Duplicate {
+                            path: key_path,
+                            first_line: *first_line,
+                            second_line: line,
+                        }),
+                        None => {
+                            self.lines.insert(key_path, line);
+                        }
+                    }
                     *key = Some(name);
                     None
                 }
@@ -146,6 +175,14 @@ spec:
             .key("requests")
             .key("cpu");
         assert_eq!(index.line_of(&cpu), Some(8));
+    }
+
+    #[test]
+    fn records_duplicate_keys_with_both_lines() {
+        let index = PositionIndex::build("a: 1\nb:\n  c: 1\n  c: 2\n");
+        let duplicate = index.first_duplicate().unwrap();
+        assert_eq!(duplicate.path.to_string(), "b.c");
+        assert_eq!((duplicate.first_line, duplicate.second_line), (3, 4));
     }
 
     #[test]

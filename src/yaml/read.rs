@@ -10,6 +10,7 @@ use serde_json::{Map, Number, Value};
 use crate::field_path::FieldPath;
 
 /// Why a document could not be read: a sentence and, when known, where.
+/// `duplicate_key` is set when the cause is a key repeated in one mapping.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadError {
     /// The 1-based line, when known.
@@ -20,6 +21,8 @@ pub struct ReadError {
     pub message: String,
     /// What would be right.
     pub hint: Option<String>,
+    /// Whether the cause is a key repeated in one mapping.
+    pub duplicate_key: bool,
 }
 
 impl ReadError {
@@ -29,6 +32,7 @@ impl ReadError {
             field: Some(field),
             message: message.into(),
             hint: Some(hint.into()),
+            duplicate_key: false,
         }
     }
 }
@@ -49,13 +53,17 @@ fn syntax_error(error: serde_yaml::Error) -> ReadError {
             field: None,
             message: "the file holds more than one YAML document".to_string(),
             hint: Some("keep one environment per file and remove the `---` separators".into()),
+            duplicate_key: false,
         };
     }
+    let duplicate_key = full.contains("duplicate entry");
     ReadError {
-        line,
+        // serde_yaml places a duplicate at its mapping; the position index finds the key.
+        line: if duplicate_key { None } else { line },
         field: None,
         message: format!("invalid YAML: {}", strip_locations(&full)),
         hint: None,
+        duplicate_key,
     }
 }
 
@@ -157,9 +165,9 @@ mod tests {
     }
 
     #[test]
-    fn reports_duplicate_keys_with_a_line() {
+    fn flags_duplicate_keys() {
         let error = parse_document("a: 1\nb: 2\na: 3\n").unwrap_err();
-        assert_eq!(error.line, Some(3));
+        assert!(error.duplicate_key);
         assert!(error.message.contains("duplicate"), "{}", error.message);
         assert!(!error.message.contains("at line"), "{}", error.message);
     }

@@ -1,0 +1,412 @@
+//! The commands and flags: `render` outputs and overrides, `validate`, `schema`, `--help`.
+
+use serde_json::Value;
+
+use crate::support::{
+    Stagehand, assert_contains, environment_with, parse_stream, temp_environment,
+};
+
+#[test]
+fn render_prints_the_four_kubernetes_objects_sealed_secret_first() {
+    let stream = Stagehand::new(["render", "overlays/minicloud"]).succeeds();
+    let objects = parse_stream(&stream);
+    let kinds: Vec<&str> = objects
+        .iter()
+        .map(|o| o["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        ["SealedSecret", "Certificate", "Ingress", "Application"]
+    );
+    let waves: Vec<&str> = objects
+        .iter()
+        .map(|o| {
+            o["metadata"]["annotations"]["argocd.argoproj.io/sync-wave"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(waves, ["-1", "0", "0", "0"]);
+    assert!(stream.starts_with("---\napiVersion: bitnami.com/v1alpha1\n"));
+}
+
+#[test]
+fn render_json_prints_a_v1_list_of_the_same_objects() {
+    let json: Value = serde_json::from_str(
+        &Stagehand::new(["render", "overlays/minicloud", "-o", "json"]).succeeds(),
+    )
+    .unwrap();
+    assert_eq!(json["apiVersion"], "v1");
+    assert_eq!(json["kind"], "List");
+    let yaml = parse_stream(&Stagehand::new(["render", "overlays/minicloud"]).succeeds());
+    assert_eq!(json["items"].as_array().unwrap(), &yaml);
+}
+
+#[test]
+fn one_hostname_feeds_all_six_places_and_set_moves_them_all() {
+    for (args, host) in [
+        (
+            vec!["render", "overlays/minicloud"],
+            "backstage.10.0.0.200.nip.io",
+        ),
+        (
+            vec![
+                "render",
+                "overlays/minicloud",
+                "--set",
+                "spec.hostname=portal.example.org",
+            ],
+            "portal.example.org",
+        ),
+    ] {
+        let objects = parse_stream(&Stagehand::new(args).succeeds());
+        let ingress = &objects[2];
+        assert_eq!(ingress["spec"]["rules"][0]["host"], host);
+        assert_eq!(ingress["spec"]["tls"][0]["hosts"][0], host);
+        assert_eq!(objects[1]["spec"]["dnsNames"][0], host);
+        let app_config =
+            &objects[3]["spec"]["source"]["helm"]["valuesObject"]["backstage"]["appConfig"];
+        let url = format!("https://{host}");
+        assert_eq!(app_config["app"]["baseUrl"], url);
+        assert_eq!(app_config["backend"]["baseUrl"], url);
+        assert_eq!(app_config["backend"]["cors"]["origin"], url);
+    }
+}
+
+#[test]
+fn set_overrides_resources_and_values_are_typed() {
+    let objects = parse_stream(
+        &Stagehand::new([
+            "render",
+            "overlays/dev",
+            "--set",
+            "spec.replicas=3",
+            "--set",
+            "spec.resources.backstage.limits.memory=2Gi",
+        ])
+        .succeeds(),
+    );
+    let backstage = &objects[3]["spec"]["source"]["helm"]["valuesObject"]["backstage"];
+    assert_eq!(backstage["replicas"], 3);
+    assert_eq!(backstage["resources"]["limits"]["memory"], "2Gi");
+}
+
+#[test]
+fn the_database_secret_name_is_shared_by_all_three_places() {
+    let dir = temp_environment(&environment_with(
+        "  database: { secretName: pg-credentials }\n",
+    ));
+    let objects = parse_stream(
+        &Stagehand::new(["render", "."])
+            .current_dir(dir.path())
+            .succeeds(),
+    );
+    assert_eq!(objects[0]["metadata"]["name"], "pg-credentials");
+    let values = &objects[3]["spec"]["source"]["helm"]["valuesObject"];
+    assert_eq!(
+        values["postgresql"]["auth"]["existingSecret"],
+        "pg-credentials"
+    );
+    assert_eq!(
+        values["backstage"]["extraEnvVars"][3]["valueFrom"]["secretKeyRef"]["name"],
+        "pg-credentials"
+    );
+    assert_eq!(
+        values["postgresql"]["auth"]["secretKeys"]["userPasswordKey"],
+        "password"
+    );
+    assert_eq!(
+        values["postgresql"]["auth"]["secretKeys"]["adminPasswordKey"],
+        "postgres-password"
+    );
+}
+
+#[test]
+fn guest_auth_renders_the_dangerous_flag_only_when_asked() {
+    let provider = |spec: &str| {
+        let dir = temp_environment(&environment_with(spec));
+        let objects = parse_stream(
+            &Stagehand::new(["render", "."])
+                .current_dir(dir.path())
+                .succeeds(),
+        );
+        objects[3]["spec"]["source"]["helm"]["valuesObject"]["backstage"]["appConfig"]["auth"]
+            .clone()
+    };
+    assert_eq!(provider(""), Value::Null);
+    assert_eq!(
+        provider("  auth: { guest: { enabled: true } }\n"),
+        serde_json::json!({ "providers": { "guest": {} } })
+    );
+    assert_eq!(
+        provider("  auth: { guest: { enabled: true, allowOutsideDevelopment: true } }\n"),
+        serde_json::json!({ "providers": { "guest": { "dangerouslyAllowOutsideDevelopment": true } } })
+    );
+}
+
+#[test]
+fn the_wait_for_postgres_init_container_can_be_turned_off() {
+    let values = |spec: &str| {
+        let dir = temp_environment(&environment_with(spec));
+        let objects = parse_stream(
+            &Stagehand::new(["render", "."])
+                .current_dir(dir.path())
+                .succeeds(),
+        );
+        objects[3]["spec"]["source"]["helm"]["valuesObject"]["backstage"].clone()
+    };
+    let on = values("");
+    assert_eq!(on["initContainers"][0]["name"], "wait-for-postgres");
+    assert_eq!(
+        on["initContainers"][0]["image"],
+        "docker.io/library/postgres:16.4-alpine"
+    );
+    assert!(
+        on["initContainers"][0]["command"][2]
+            .as_str()
+            .unwrap()
+            .contains("pg_isready")
+    );
+    let off = values("  database: { waitForReady: false }\n");
+    assert_eq!(off.get("initContainers"), None);
+}
+
+#[test]
+fn patches_reach_the_values_the_application_and_the_objects() {
+    let dir = temp_environment(&format!(
+        "{}patches:\n  - target: {{ kind: HelmValues }}\n    ops: [{{ op: add, path: /backstage/podLabels, value: {{ team: platform }} }}]\n  \
+         - target: {{ kind: Certificate, name: backstage-tls }}\n    ops: [{{ op: replace, path: /spec/duration, value: 4320h }}]\n",
+        environment_with("")
+    ));
+    let out = tempfile::tempdir().unwrap();
+    let objects = parse_stream(
+        &Stagehand::new(["render", "."])
+            .current_dir(dir.path())
+            .succeeds(),
+    );
+    assert_eq!(objects[1]["spec"]["duration"], "4320h");
+    let values = &objects[3]["spec"]["source"]["helm"]["valuesObject"];
+    assert_eq!(values["backstage"]["podLabels"]["team"], "platform");
+    Stagehand::new([
+        "render".as_ref(),
+        ".".as_ref(),
+        "--out-dir".as_ref(),
+        out.path().join("x").as_os_str(),
+    ])
+    .current_dir(dir.path())
+    .succeeds();
+    let file = crate::support::read_yaml(&out.path().join("x/values.yaml"));
+    assert_eq!(&file, values);
+}
+
+#[test]
+fn validate_reports_every_problem_of_every_file_and_warnings() {
+    let bad = temp_environment(&environment_with(
+        "  replicas: 101\n  namespace: Backstage\n  chart: { version: two }\n",
+    ));
+    let run = Stagehand::new([
+        "validate",
+        "overlays/minicloud",
+        bad.path().to_str().unwrap(),
+        "overlays/prod",
+    ])
+    .run();
+    assert_eq!(run.code, 2);
+    assert_eq!(run.stdout, "ok: overlays/minicloud\nok: overlays/prod\n");
+    assert_contains(&run.stderr, "spec.replicas: 101 is out of range");
+    assert_contains(
+        &run.stderr,
+        "warning: overlays/minicloud/environment.yaml:31: spec.auth.guest.allowOutsideDevelopment",
+    );
+    assert!(run.stderr.contains(
+        "warning: overlays/minicloud/environment.yaml:11: spec.image.tag: the image tag `latest`"
+    ));
+    // Shape problems stop before the format rules, so fix replicas and look again.
+    let bad_formats = temp_environment(&environment_with(
+        "  namespace: Backstage\n  chart: { version: two }\n",
+    ));
+    let run = Stagehand::new(["validate", bad_formats.path().to_str().unwrap()]).run();
+    assert_contains(&run.stderr, "spec.namespace: must be lower case");
+    assert_contains(
+        &run.stderr,
+        "spec.chart.version: `two` is not a semantic version",
+    );
+    assert!(
+        run.stderr.ends_with("2 error(s), 2 warning(s)\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn validate_exits_0_with_only_warnings() {
+    let run = Stagehand::new([
+        "validate",
+        "overlays/minicloud",
+        "overlays/dev",
+        "overlays/prod",
+    ])
+    .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.ends_with("0 error(s), 7 warning(s)\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn schema_is_json_schema_with_descriptions() {
+    let schema: Value = serde_json::from_str(&Stagehand::new(["schema"]).succeeds()).unwrap();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    let spec = &schema["properties"]["spec"];
+    assert!(
+        spec["properties"]["hostname"]["description"]
+            .as_str()
+            .unwrap()
+            .contains("hostname")
+    );
+    // Everything else has a default in the built-in base.
+    assert_eq!(spec["required"], serde_json::json!(["hostname"]));
+    assert_eq!(
+        spec["properties"]["tls"]["required"],
+        serde_json::json!(["issuer"])
+    );
+    assert_eq!(spec["additionalProperties"], false);
+}
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let help = Stagehand::new(["--help"]).succeeds();
+    assert!(help.contains("stagehand render overlays/minicloud --out-dir out"));
+    assert!(help.contains("Exit codes: 0 ok, 1 differences"));
+    let render_help = Stagehand::new(["render", "--help"]).succeeds();
+    assert!(render_help.contains("--set spec.hostname=portal.example.org"));
+}
+
+#[test]
+fn usage_errors_exit_2_with_nothing_on_stdout() {
+    for args in [
+        vec!["render", "overlays/dev", "overlays/prod"],
+        vec!["render", "overlays/dev", "--check"],
+        vec!["render", "overlays/dev", "--set", "spec.replicas"],
+        vec!["render", "--bogus"],
+        vec!["render", "no/such/folder"],
+    ] {
+        let run = Stagehand::new(&args).run();
+        assert_eq!(run.code, 2, "{args:?}: {}", run.stderr);
+        assert_eq!(run.stdout, "", "{args:?}");
+        assert!(!run.stderr.contains("panicked"), "{args:?}: {}", run.stderr);
+    }
+}
+
+#[test]
+fn a_folder_argument_and_the_current_folder_find_environment_yaml() {
+    let from_folder = Stagehand::new(["render", "overlays/minicloud"]).succeeds();
+    let from_file = Stagehand::new(["render", "overlays/minicloud/environment.yaml"]).succeeds();
+    let from_cwd = Stagehand::new(["render"])
+        .current_dir(&crate::support::repo().join("overlays/minicloud"))
+        .succeeds();
+    assert_eq!(from_folder, from_file);
+    assert_eq!(from_folder, from_cwd);
+}
+
+#[test]
+fn a_base_folder_inside_the_repository_replaces_defaults_and_templates() {
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.path().join(".git")).unwrap();
+    std::fs::create_dir_all(repo.path().join("base/templates")).unwrap();
+    std::fs::create_dir_all(repo.path().join("envs/a")).unwrap();
+    let defaults = std::fs::read_to_string(crate::support::repo().join("base/environment.yaml"))
+        .unwrap()
+        .replace("namespace: backstage", "namespace: portal");
+    std::fs::write(repo.path().join("base/environment.yaml"), defaults).unwrap();
+    let ingress =
+        std::fs::read_to_string(crate::support::repo().join("base/templates/ingress.yaml.j2"))
+            .unwrap()
+            .replace("path: /", "path: /portal");
+    std::fs::write(repo.path().join("base/templates/ingress.yaml.j2"), ingress).unwrap();
+    std::fs::write(
+        repo.path().join("envs/a/environment.yaml"),
+        environment_with("").replace(
+            "kind: Environment\n",
+            "kind: Environment\nbase: ../../base\n",
+        ),
+    )
+    .unwrap();
+    let objects = parse_stream(
+        &Stagehand::new(["render", "envs/a"])
+            .current_dir(repo.path())
+            .succeeds(),
+    );
+    assert_eq!(objects[2]["metadata"]["namespace"], "portal");
+    assert_eq!(
+        objects[2]["spec"]["rules"][0]["http"]["paths"][0]["path"],
+        "/portal"
+    );
+}
+
+#[test]
+fn a_base_outside_the_repository_is_refused() {
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        crate::support::repo().join("base/environment.yaml"),
+        outside.path().join("environment.yaml"),
+    )
+    .unwrap();
+    let repo = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(repo.path().join(".git")).unwrap();
+    let base = outside.path().to_str().unwrap();
+    std::fs::write(
+        repo.path().join("environment.yaml"),
+        environment_with("").replace(
+            "kind: Environment\n",
+            &format!("kind: Environment\nbase: {base}\n"),
+        ),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.path().join("linked-base")).unwrap();
+    for reference in [base, "linked-base", "../../../../../../.."] {
+        let text = std::fs::read_to_string(repo.path().join("environment.yaml")).unwrap();
+        let line = text
+            .lines()
+            .find(|l| l.starts_with("base:"))
+            .unwrap()
+            .to_string();
+        std::fs::write(
+            repo.path().join("environment.yaml"),
+            text.replace(&line, &format!("base: {reference}")),
+        )
+        .unwrap();
+        let run = Stagehand::new(["render", "."])
+            .current_dir(repo.path())
+            .run();
+        assert_eq!(run.code, 2, "{reference}");
+        assert_eq!(run.stdout, "");
+        assert!(
+            run.stderr
+                .starts_with("error: ./environment.yaml:3: base: base folder"),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains("outside the repository"),
+            "{reference}: {}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn the_committed_schema_is_what_stagehand_schema_prints() {
+    let committed =
+        std::fs::read_to_string(crate::support::repo().join("environment.schema.json")).unwrap();
+    assert_eq!(
+        committed,
+        Stagehand::new(["schema"]).succeeds(),
+        "environment.schema.json is stale: run `cargo run -- schema > environment.schema.json`"
+    );
+}

@@ -1,0 +1,15 @@
+//! Integration tests: they drive the real `stagehand` binary.
+//!
+//! Where a new test goes: rendered output compared with the seed → `seed_reference.rs`;
+//! schemas → `schemas.rs`; output safety (YAML 1.1, injection, determinism) →
+//! `output_contract.rs`; `--out-dir`, `--check`, kustomize → `out_dir.rs`; a user error →
+//! a new folder under `tests/fixtures/errors/` (picked up by `error_fixtures.rs`);
+//! commands and flags → `commands.rs`.
+
+mod commands;
+mod error_fixtures;
+mod out_dir;
+mod output_contract;
+mod schemas;
+mod seed_reference;
+mod support;

@@ -1,0 +1,103 @@
+//! A small builder for running the binary, and paths to shared test data.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The repository root (where Cargo.toml is).
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `../shared` beside the repository: seed reference YAML and public schemas.
+pub fn shared() -> PathBuf {
+    repo().join("../shared")
+}
+
+/// One run of `stagehand`: exit code, stdout, stderr.
+#[derive(Debug)]
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+/// Builds and runs one `stagehand` invocation.
+pub struct Stagehand {
+    command: Command,
+}
+
+impl Stagehand {
+    /// `stagehand ARGS...` run from the repository root.
+    pub fn new<I, S>(args: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_stagehand"));
+        command.args(args).current_dir(repo());
+        Self { command }
+    }
+
+    /// Runs from `dir` instead.
+    pub fn current_dir(mut self, dir: &Path) -> Self {
+        self.command.current_dir(dir);
+        self
+    }
+
+    /// Sets an environment variable for the run.
+    pub fn env(mut self, key: &str, value: &str) -> Self {
+        self.command.env(key, value);
+        self
+    }
+
+    /// Runs and captures the outcome.
+    pub fn run(mut self) -> Run {
+        let output = self.command.output().expect("the stagehand binary runs");
+        Run {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+
+    /// Runs and asserts success; returns stdout.
+    pub fn succeeds(self) -> String {
+        let run = self.run();
+        assert_eq!(run.code, 0, "stagehand failed:\n{}", run.stderr);
+        run.stdout
+    }
+}
+
+/// A minimal valid environment file with `spec_lines` (indented by two) added to spec.
+pub fn environment_with(spec_lines: &str) -> String {
+    format!(
+        "apiVersion: stagehand/v1alpha1\nkind: Environment\nmetadata:\n  name: test\nspec:\n  \
+         hostname: backstage.example.org\n  tls:\n    issuer: {{ name: ca, kind: ClusterIssuer }}\n{spec_lines}"
+    )
+}
+
+/// Writes `text` as `environment.yaml` in a new temporary folder.
+pub fn temp_environment(text: &str) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    std::fs::write(dir.path().join("environment.yaml"), text).expect("write environment.yaml");
+    dir
+}
+
+/// Parses a YAML stream (`---`-separated) into JSON values.
+pub fn parse_stream(text: &str) -> Vec<serde_json::Value> {
+    text.split("---\n")
+        .filter(|document| !document.trim().is_empty())
+        .map(|document| serde_yaml::from_str(document).expect("each document is YAML"))
+        .collect()
+}
+
+/// Reads a YAML file into JSON.
+pub fn read_yaml(path: &Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// Asserts that `text` contains `needle`, showing the whole text when it does not.
+pub fn assert_contains(text: &str, needle: &str) {
+    assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
+}
