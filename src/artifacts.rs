@@ -75,6 +75,10 @@ pub struct RenderedEnvironment {
     pub documents: Vec<Value>,
     /// Warnings found on the way (errors would have stopped the render).
     pub warnings: Vec<Problem>,
+    /// The base used: its folder, or the built-in label.
+    pub base: String,
+    /// The merged, validated environment the documents were rendered from.
+    pub environment: crate::environment::Environment,
 }
 
 impl RenderedEnvironment {

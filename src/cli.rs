@@ -47,6 +47,13 @@ pub enum Command {
         after_help = "Examples:\n  stagehand validate overlays/minicloud\n  stagehand validate overlays/*"
     )]
     Validate(ValidateArgs),
+    /// ArgoCD plugin: render the environment in the working directory with the
+    /// Application's parameters and print its objects.
+    #[command(after_help = GENERATE_HELP)]
+    Generate(GenerateArgs),
+    /// ArgoCD plugin: print the parameter announcement (JSON) for the ArgoCD UI.
+    #[command(after_help = "Example (from the application folder):\n  stagehand parameters")]
+    Parameters,
     /// Print the environment file's JSON Schema (for yaml-language-server and editors).
     #[command(
         after_help = "Example:\n  stagehand schema > environment.schema.json\n  \
@@ -85,6 +92,27 @@ pub struct RenderArgs {
     pub output: OutputFormat,
 }
 
+const GENERATE_HELP: &str = "\
+Reads what ArgoCD's cmp-server provides: the working directory (the application's folder in a
+copy of the repository), ARGOCD_APP_SOURCE_PATH (to find the repository root),
+ARGOCD_ENV_ENVIRONMENT (an environment file other than ./environment.yaml),
+ARGOCD_APP_PARAMETERS or PARAM_* (parameters), KUBE_VERSION and KUBE_API_VERSIONS (checked).
+
+Example, reproducing a sync locally:
+  cd overlays/minicloud
+  ARGOCD_APP_SOURCE_PATH=overlays/minicloud \\
+  ARGOCD_APP_PARAMETERS='[{\"name\":\"hostname\",\"string\":\"portal.example.org\"}]' \\
+  KUBE_API_VERSIONS=v1,networking.k8s.io/v1,cert-manager.io/v1,bitnami.com/v1alpha1,argoproj.io/v1alpha1 \\
+  stagehand generate --explain";
+
+/// Arguments of `generate`.
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Also print, on stderr, the inputs used and a command that reproduces the run.
+    #[arg(long)]
+    pub explain: bool,
+}
+
 /// Arguments of `validate`.
 #[derive(Debug, clap::Args)]
 pub struct ValidateArgs {
@@ -111,6 +139,8 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Render(args) => cmd::render::run(&args),
         Command::Validate(args) => cmd::validate::run(&args),
+        Command::Generate(args) => cmd::generate::run(&args),
+        Command::Parameters => cmd::parameters::run(),
         Command::Schema => cmd::schema::run(),
     };
     match outcome {

@@ -3,6 +3,7 @@
 //! The library holds all the work; `main.rs` only calls [`cli::run`]. Data flows one way
 //! through the modules named after each stage (see [`pipeline`]).
 
+pub mod argocd;
 pub mod artifacts;
 pub mod base;
 pub mod check;

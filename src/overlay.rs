@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 use crate::field_path::{FieldPath, Segment};
+use crate::shape;
 use crate::yaml::parse_document;
 
 /// One `--set path=value` override.
@@ -34,11 +35,17 @@ impl Override {
                 "--set {text}: `{path}` is not a field path, e.g. spec.resources.backstage.limits.memory"
             )));
         }
-        Ok(Self {
-            path: FieldPath::parse_dotted(path),
-            value: override_value(raw),
-            text: text.to_string(),
-        })
+        Ok(Self::new(
+            FieldPath::parse_dotted(path),
+            raw,
+            text.to_string(),
+        ))
+    }
+
+    /// An override of `path` with the text `raw`, typed by what the field expects.
+    pub fn new(path: FieldPath, raw: &str, text: String) -> Self {
+        let value = override_value(&path, raw);
+        Self { path, value, text }
     }
 
     /// The override as a merge patch (`{"spec": {"hostname": ...}}`).
@@ -57,11 +64,22 @@ impl Override {
     }
 }
 
-/// Types an override's value: a YAML scalar, or a flow list/mapping when written as one;
-/// anything else (such as `a: b`) is taken as the literal string.
-fn override_value(raw: &str) -> Value {
+/// Types an override's value by the field's schema: a string field takes the text as is
+/// (so `--set spec.image.tag=1.30` stays "1.30"; surrounding quotes are removed), other
+/// fields read it as YAML (`3`, `true`, `[a, b]`); text that YAML would turn into a
+/// mapping by accident (`a: b`) stays a string.
+fn override_value(path: &FieldPath, raw: &str) -> Value {
     if raw.is_empty() {
         return Value::String(String::new());
+    }
+    if shape::types_at(path).contains(&"string") {
+        let quoted = raw.len() >= 2
+            && ((raw.starts_with('"') && raw.ends_with('"'))
+                || (raw.starts_with('\'') && raw.ends_with('\'')));
+        return match parse_document(raw) {
+            Ok(Value::String(unquoted)) if quoted => Value::String(unquoted),
+            _ => Value::String(raw.to_string()),
+        };
     }
     match parse_document(raw) {
         Ok(value @ (Value::Array(_) | Value::Object(_))) if raw.starts_with(['[', '{']) => value,
@@ -109,7 +127,7 @@ mod tests {
         ];
         let merged = merge_environment(&json!({"replicas": 1}), &json!({}), &overrides);
         assert_eq!(merged["spec"]["replicas"], 3);
-        assert_eq!(merged["spec"]["image"]["tag"], 1.3);
+        assert_eq!(merged["spec"]["image"]["tag"], "1.30");
         assert_eq!(merged["spec"]["app"]["title"], "a: b");
         assert_eq!(
             merged["spec"]["ingress"]["annotations"]["nginx.org/x"],

@@ -42,9 +42,17 @@ pub fn render(request: &RenderRequest) -> Result<RenderedEnvironment> {
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
     let root = match &request.repository_root {
-        Some(root) => root
-            .canonicalize()
-            .map_err(|e| Error::io(root, "cannot open the repository", &e))?,
+        Some(root) => {
+            let root = root
+                .canonicalize()
+                .map_err(|e| Error::io(root, "cannot open the repository", &e))?;
+            crate::base::confined(&file, &root).map_err(|why| {
+                Error::Usage(format!(
+                    "the environment file {why}: it must lie inside the repository"
+                ))
+            })?;
+            root
+        }
         None => repository_root(folder),
     };
     let base = select_base(&document, folder, &root, &source)?;
@@ -60,6 +68,10 @@ pub fn render(request: &RenderRequest) -> Result<RenderedEnvironment> {
     let warnings = stop_on_errors(&locator, findings)?;
     let mut rendered = render_documents(&environment, &base)?;
     rendered.warnings = warnings;
+    rendered.base = match &base.folder {
+        Some(folder) => folder.display().to_string(),
+        None => crate::base::EMBEDDED_LABEL.to_string(),
+    };
 
     let patch_findings = apply_all_patches(&environment, &mut rendered);
     stop_on_errors(&locator, patch_findings)?;
@@ -221,6 +233,8 @@ fn render_documents(environment: &Environment, base: &Base) -> Result<RenderedEn
         name: environment.metadata.name.clone(),
         documents,
         warnings: Vec::new(),
+        base: String::new(),
+        environment: environment.clone(),
     })
 }
 

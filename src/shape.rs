@@ -27,6 +27,43 @@ pub fn environment_schema() -> &'static Value {
     })
 }
 
+/// The JSON types the schema allows at `path` (empty when the path is unknown).
+pub fn types_at(path: &FieldPath) -> Vec<&'static str> {
+    let mut node = environment_schema();
+    for segment in path.segments() {
+        let next = match segment {
+            crate::field_path::Segment::Key(key) => node
+                .get("properties")
+                .and_then(|properties| properties.get(key))
+                .or_else(|| node.get("additionalProperties").filter(|a| a.is_object())),
+            crate::field_path::Segment::Index(_) => node.get("items"),
+        };
+        match next {
+            Some(found) => node = non_null_alternative(found),
+            None => return Vec::new(),
+        }
+    }
+    match node.get("type") {
+        Some(Value::String(single)) => vec![single.as_str()],
+        Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
+        _ if node.get("oneOf").is_some() || node.get("enum").is_some() => vec!["string"],
+        _ => Vec::new(),
+    }
+}
+
+/// For `Option<T>` fields (`anyOf: [T, null]`), the `T` alternative.
+fn non_null_alternative(schema: &Value) -> &Value {
+    schema
+        .get("anyOf")
+        .and_then(Value::as_array)
+        .and_then(|alternatives| {
+            alternatives
+                .iter()
+                .find(|a| a.get("type") != Some(&Value::from("null")))
+        })
+        .unwrap_or(schema)
+}
+
 /// Which checks to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Completeness {

@@ -1,12 +1,16 @@
 //! One file per subcommand; each turns parsed arguments into library calls and output.
 
+pub mod generate;
+pub mod parameters;
 pub mod render;
 pub mod schema;
 pub mod validate;
 
 use std::path::PathBuf;
 
-use crate::error::Result;
+use std::io::Write;
+
+use crate::error::{Error, Result};
 use crate::overlay::Override;
 
 /// The environments named on the command line, or the current folder.
@@ -21,4 +25,20 @@ pub fn environments_or_current(environments: &[PathBuf]) -> Vec<PathBuf> {
 /// Parses every `--set`.
 pub fn parse_overrides(texts: &[String]) -> Result<Vec<Override>> {
     texts.iter().map(|text| Override::parse(text)).collect()
+}
+
+/// Writes all of `text` to stdout at once; a closed pipe is not an error worth a message.
+pub fn write_stdout(text: &str) -> Result<()> {
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io(
+            std::path::Path::new("stdout"),
+            "cannot write",
+            &error,
+        )),
+        _ => Ok(()),
+    }
 }

@@ -1,13 +1,12 @@
 //! `stagehand render`: print the Kubernetes objects, or write (or check) an out-dir.
 
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::artifacts::RenderedEnvironment;
 use crate::cli::{EXIT_DIFFERENCES, OutputFormat, RenderArgs, report};
-use crate::cmd::{environments_or_current, parse_overrides};
+use crate::cmd::{environments_or_current, parse_overrides, write_stdout};
 use crate::emit::{json_list, out_dir_files, yaml_stream};
 use crate::error::{Error, Result, report_line};
 use crate::out_dir::{changed_files, write_atomically};
@@ -110,21 +109,5 @@ fn target_folders(
 fn print_warnings(rendered: &RenderedEnvironment) {
     for warning in &rendered.warnings {
         eprintln!("{}", report_line(warning));
-    }
-}
-
-/// Writes all of `text` at once; a closed pipe is not an error worth a message.
-fn write_stdout(text: &str) -> Result<()> {
-    let mut stdout = std::io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
-        Err(error) if error.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io(
-            std::path::Path::new("stdout"),
-            "cannot write",
-            &error,
-        )),
-        _ => Ok(()),
     }
 }

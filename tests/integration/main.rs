@@ -4,8 +4,9 @@
 //! schemas → `schemas.rs`; output safety (YAML 1.1, injection, determinism) →
 //! `output_contract.rs`; `--out-dir`, `--check`, kustomize → `out_dir.rs`; a user error →
 //! a new folder under `tests/fixtures/errors/` (picked up by `error_fixtures.rs`);
-//! commands and flags → `commands.rs`.
+//! commands and flags → `commands.rs`; the ArgoCD plugin → `argocd.rs`.
 
+mod argocd;
 mod commands;
 mod error_fixtures;
 mod out_dir;

@@ -64,17 +64,7 @@ fn kubectl_kustomize_builds_the_same_objects_as_the_stream() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("minicloud");
     assert_eq!(render_into(&["overlays/minicloud"], &out, &[]).code, 0);
-    let built = Command::new("kubectl")
-        .arg("kustomize")
-        .arg(&out)
-        .output()
-        .expect("kubectl is installed");
-    assert!(
-        built.status.success(),
-        "{}",
-        String::from_utf8_lossy(&built.stderr)
-    );
-    let mut from_kustomize = parse_stream(&String::from_utf8(built.stdout).unwrap());
+    let mut from_kustomize = crate::support::kustomize(&out);
     let mut from_stream =
         parse_stream(&Stagehand::new(["render", "overlays/minicloud"]).succeeds());
     let identity =

@@ -50,6 +50,17 @@ impl Stagehand {
         self
     }
 
+    /// Runs with only `variables` in the environment (plus PATH), as the cmp-server would.
+    pub fn only_env(mut self, variables: &[(&str, &str)]) -> Self {
+        self.command.env_clear();
+        self.command
+            .env("PATH", std::env::var("PATH").unwrap_or_default());
+        for (key, value) in variables {
+            self.command.env(key, value);
+        }
+        self
+    }
+
     /// Runs and captures the outcome.
     pub fn run(mut self) -> Run {
         let output = self.command.output().expect("the stagehand binary runs");
@@ -100,4 +111,19 @@ pub fn read_yaml(path: &Path) -> serde_json::Value {
 /// Asserts that `text` contains `needle`, showing the whole text when it does not.
 pub fn assert_contains(text: &str, needle: &str) {
     assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
+}
+
+/// `kubectl kustomize DIR`, parsed into objects.
+pub fn kustomize(dir: &Path) -> Vec<serde_json::Value> {
+    let built = std::process::Command::new("kubectl")
+        .arg("kustomize")
+        .arg(dir)
+        .output()
+        .expect("kubectl is installed");
+    assert!(
+        built.status.success(),
+        "{}",
+        String::from_utf8_lossy(&built.stderr)
+    );
+    parse_stream(&String::from_utf8(built.stdout).expect("kustomize prints UTF-8"))
 }

@@ -1,0 +1,25 @@
+//! `stagehand parameters`: the parameter announcement the ArgoCD UI shows, with the
+//! environment's current values (the plugin's `parameters.dynamic` command).
+
+use std::process::ExitCode;
+
+use crate::argocd::parameters::announcements;
+use crate::argocd::plugin_env::PluginEnvironment;
+use crate::error::Result;
+use crate::pipeline::{RenderRequest, render};
+
+/// Runs `parameters` in the application folder.
+pub fn run() -> Result<ExitCode> {
+    let plugin = PluginEnvironment::from_process()?;
+    // Announce the file's own values: the Application's parameters are what the UI edits.
+    let rendered = render(&RenderRequest {
+        environment: plugin.environment_file.clone(),
+        overrides: Vec::new(),
+        repository_root: plugin.repository_root.clone(),
+    })?;
+    let mut text =
+        serde_json::to_string_pretty(&announcements(&rendered.environment)).unwrap_or_default();
+    text.push('\n');
+    crate::cmd::write_stdout(&text)?;
+    Ok(ExitCode::SUCCESS)
+}
