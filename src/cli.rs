@@ -32,6 +32,7 @@ Examples:
   stagehand render overlays/* --out-dir rendered       one folder per environment
   stagehand render overlays/dev --set spec.replicas=2  override a field
   stagehand validate overlays/*                        report every problem and warning
+  stagehand diff --base origin/main                    what a change does to every environment
   stagehand schema > environment.schema.json           JSON Schema for editors
 
 Exit codes: 0 ok, 1 differences (render --check), 2 usage or input error.";
@@ -47,6 +48,9 @@ pub enum Command {
         after_help = "Examples:\n  stagehand validate overlays/minicloud\n  stagehand validate overlays/*"
     )]
     Validate(ValidateArgs),
+    /// Compare rendered output: a git revision against the working tree, or A against B.
+    #[command(after_help = DIFF_HELP)]
+    Diff(DiffArgs),
     /// ArgoCD plugin: render the environment in the working directory with the
     /// Application's parameters and print its objects.
     #[command(after_help = GENERATE_HELP)]
@@ -90,6 +94,44 @@ pub struct RenderArgs {
     /// Output format of the printed objects.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Yaml)]
     pub output: OutputFormat,
+}
+
+const DIFF_HELP: &str = "\
+Examples:
+  stagehand diff --base origin/main                    every environment under .
+  stagehand diff --base HEAD overlays/minicloud        one environment
+  stagehand diff --base origin/main --format markdown  for a pull-request comment
+  stagehand diff rendered-old rendered-new             two render --out-dir folders
+  stagehand diff --base HEAD --ignore 'metadata.annotations.argocd.argoproj.io/*'
+
+Exit codes: 0 no differences, 1 differences, 2 error.";
+
+/// Arguments of `diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// Compare the environments at this git revision with the working tree.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// With --base: where to look for environments [default: .]. Without: the two sides.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Leave out changes at field paths matching this glob (repeatable).
+    #[arg(long, value_name = "PATH_GLOB")]
+    pub ignore: Vec<String>,
+}
+
+/// How `diff` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Text for terminals (coloured on a terminal unless NO_COLOR is set).
+    Text,
+    /// Markdown for a pull-request comment, at most 65,000 characters.
+    Markdown,
+    /// JSON for machines.
+    Json,
 }
 
 const GENERATE_HELP: &str = "\
@@ -139,6 +181,7 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Render(args) => cmd::render::run(&args),
         Command::Validate(args) => cmd::validate::run(&args),
+        Command::Diff(args) => cmd::diff::run(&args),
         Command::Generate(args) => cmd::generate::run(&args),
         Command::Parameters => cmd::parameters::run(),
         Command::Schema => cmd::schema::run(),

@@ -10,6 +10,7 @@ pub mod check;
 pub mod cli;
 pub mod cmd;
 pub mod context;
+pub mod diff;
 pub mod emit;
 pub mod environment;
 pub mod error;

@@ -1,5 +1,6 @@
 //! One file per subcommand; each turns parsed arguments into library calls and output.
 
+pub mod diff;
 pub mod generate;
 pub mod parameters;
 pub mod render;

@@ -1,0 +1,87 @@
+//! `stagehand diff`: compare rendered output between a git revision and the working tree,
+//! or between two rendered folders or environment files. Exit 0: no differences; 1:
+//! differences; 2: error (naming the side that failed).
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use crate::cli::{DiffArgs, DiffFormat, EXIT_DIFFERENCES};
+use crate::cmd::write_stdout;
+use crate::diff::sources::{
+    extract_revision, find_environments, load_side, render_all, repository_relative, repository_top,
+};
+use crate::diff::{DiffReport, IgnoreRules, compare, format};
+use crate::error::{Error, Result};
+
+/// Runs `diff`.
+pub fn run(args: &DiffArgs) -> Result<ExitCode> {
+    let ignore = IgnoreRules::new(&args.ignore)?;
+    let report = match &args.base {
+        Some(revision) => diff_revision(revision, args, &ignore)?,
+        None => {
+            let [old, new] = args.paths.as_slice() else {
+                return Err(Error::Usage(
+                    "diff needs --base REV [PATHS...], or two rendered folders or environment files: diff A B".into(),
+                ));
+            };
+            let before = load_side(old).map_err(|e| side_error(e, &old.display().to_string()))?;
+            let after = load_side(new).map_err(|e| side_error(e, &new.display().to_string()))?;
+            compare(&before, &after, &ignore)
+        }
+    };
+    let text = match args.format {
+        DiffFormat::Text => {
+            let colour = std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty());
+            format::text(&report, colour)
+        }
+        DiffFormat::Markdown => format::markdown(&report),
+        DiffFormat::Json => format::json(&report),
+    };
+    write_stdout(&text)?;
+    Ok(if report.has_changes() {
+        ExitCode::from(EXIT_DIFFERENCES)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn diff_revision(revision: &str, args: &DiffArgs, ignore: &IgnoreRules) -> Result<DiffReport> {
+    let cwd = std::env::current_dir()
+        .map_err(|e| Error::io(std::path::Path::new("."), "cannot read", &e))?;
+    let top = repository_top(&cwd)?;
+    let paths = repository_relative(&top, &cwd, &args.paths)?;
+    let checkout = tempfile::Builder::new()
+        .prefix("stagehand-diff-")
+        .tempdir()
+        .map_err(|e| {
+            Error::io(
+                &std::env::temp_dir(),
+                "cannot create a temporary folder in",
+                &e,
+            )
+        })?;
+    extract_revision(&top, revision, checkout.path())?;
+    let old_files = find_environments(checkout.path(), &paths);
+    let new_files = find_environments(&top, &paths);
+    let before = render_all(checkout.path(), &old_files, &format!("{revision}:"))
+        .map_err(|e| side_error(e, &format!("at {revision}")))?;
+    let after =
+        render_all(&top, &new_files, "").map_err(|e| side_error(e, "in the working tree"))?;
+    Ok(compare(&before, &after, ignore))
+}
+
+/// Adds which side failed to an error's first line.
+fn side_error(error: Error, side: &str) -> Error {
+    match error {
+        Error::Usage(message) => Error::Usage(format!("{side}: {message}")),
+        Error::Invalid(mut problems) => {
+            if let Some(first) = problems.first_mut() {
+                first.message =
+                    format!("{} (the environment does not render {side})", first.message);
+            }
+            Error::Invalid(problems)
+        }
+        other => Error::Usage(format!("{side}: {other}")),
+    }
+}

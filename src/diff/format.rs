@@ -1,0 +1,198 @@
+//! The diff report as text (terminals), Markdown (a pull-request comment) or JSON.
+//!
+//! All three lead with the summary. Markdown is capped at [`MARKDOWN_LIMIT`] characters so
+//! it fits a GitHub comment; whole objects are left out past the cap and a note says which.
+
+use crate::diff::{Change, DiffReport, DocumentChange, EnvironmentChange};
+
+/// Largest Markdown report, in characters (GitHub comments hold 65,536).
+pub const MARKDOWN_LIMIT: usize = 65_000;
+
+fn environment_title(environment: &EnvironmentChange) -> String {
+    match (environment.path.as_str(), environment.name.as_str()) {
+        (".", name) => name.to_string(),
+        (path, "") => path.to_string(),
+        (path, name) => format!("{path} ({name})"),
+    }
+}
+
+fn counts_text(environment: &EnvironmentChange) -> String {
+    let (added, removed, changed) = environment.counts();
+    format!("{added} added, {removed} removed, {changed} changed")
+}
+
+fn summary_line(report: &DiffReport) -> String {
+    if !report.has_changes() {
+        return format!("no differences in {} environment(s)", report.compared);
+    }
+    format!(
+        "{} of {} environment(s) differ",
+        report.environments.len(),
+        report.compared
+    )
+}
+
+fn sealed_note(object: &DocumentChange) -> Option<String> {
+    (!object.sealed_keys_changed.is_empty()).then(|| {
+        format!(
+            "sealed values changed for: {} (ciphertext not shown)",
+            object.sealed_keys_changed.join(", ")
+        )
+    })
+}
+
+/// Plain text, coloured when `colour` (a terminal without NO_COLOR).
+pub fn text(report: &DiffReport, colour: bool) -> String {
+    let paint = |code: &str, line: &str| {
+        if colour {
+            format!("\x1b[{code}m{line}\x1b[0m")
+        } else {
+            line.to_string()
+        }
+    };
+    let mut out = format!("{}\n", summary_line(report));
+    for environment in &report.environments {
+        out.push_str(&format!(
+            "  {}: {} ({})\n",
+            environment_title(environment),
+            environment.change,
+            counts_text(environment)
+        ));
+    }
+    for environment in &report.environments {
+        out.push_str(&format!(
+            "\n{}\n",
+            paint(
+                "1",
+                &format!(
+                    "=== {}: {}",
+                    environment_title(environment),
+                    environment.change
+                )
+            )
+        ));
+        for object in &environment.objects {
+            out.push_str(&paint(
+                "1;36",
+                &format!("--- {}: {}", object.id, object.change),
+            ));
+            out.push('\n');
+            if let Some(note) = sealed_note(object) {
+                out.push_str(&format!("{note}\n"));
+            }
+            for line in object.diff.lines() {
+                let painted = match line.chars().next() {
+                    Some('+') if !line.starts_with("+++") => paint("32", line),
+                    Some('-') if !line.starts_with("---") => paint("31", line),
+                    Some('@') => paint("36", line),
+                    _ => line.to_string(),
+                };
+                out.push_str(&painted);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Markdown: a summary table, then one collapsed section per environment.
+pub fn markdown(report: &DiffReport) -> String {
+    let mut head = format!("### stagehand diff\n\n{}.\n", summary_line(report));
+    if report.has_changes() {
+        head.push_str(
+            "\n| environment | change | added | removed | changed |\n|---|---|---|---|---|\n",
+        );
+        for (row, environment) in report.environments.iter().enumerate() {
+            // The table may take at most half the comment; the rest is counted.
+            if head.len() > MARKDOWN_LIMIT / 2 {
+                let rest = report.environments.len() - row;
+                head.push_str(&format!("| … and {rest} more environment(s) | | | | |\n"));
+                break;
+            }
+            let (added, removed, changed) = environment.counts();
+            head.push_str(&format!(
+                "| `{}` | {} | {added} | {removed} | {changed} |\n",
+                environment_title(environment),
+                environment.change
+            ));
+        }
+    }
+    let mut out = head;
+    let mut cut_objects = 0;
+    let mut cut_environments: Vec<&str> = Vec::new();
+    for environment in &report.environments {
+        let mut section = format!(
+            "\n<details><summary><code>{}</code>: {} ({})</summary>\n\n",
+            environment_title(environment),
+            environment.change,
+            counts_text(environment)
+        );
+        let mut shown = 0;
+        for object in &environment.objects {
+            let mut block = format!("**{}** ({})\n\n", object.id, object.change);
+            if let Some(note) = sealed_note(object) {
+                block.push_str(&format!("{note}\n\n"));
+            }
+            block.push_str(&format!("```diff\n{}```\n\n", fenced(&object.diff)));
+            // Once one object does not fit, everything after it is cut, so what is shown
+            // is a prefix of the full report. Room is kept for the note.
+            let fits = cut_objects == 0
+                && out.len() + section.len() + block.len() + CLOSE.len() + NOTE_ROOM
+                    <= MARKDOWN_LIMIT;
+            if fits {
+                section.push_str(&block);
+                shown += 1;
+            } else {
+                cut_objects += 1;
+                if cut_environments.last() != Some(&environment.path.as_str()) {
+                    cut_environments.push(&environment.path);
+                }
+            }
+        }
+        if shown > 0 {
+            section.push_str(CLOSE);
+            out.push_str(&section);
+        }
+    }
+    if cut_objects > 0 {
+        let listed: Vec<&str> = cut_environments.iter().take(5).copied().collect();
+        let more = cut_environments.len().saturating_sub(listed.len());
+        out.push_str(&format!(
+            "\n> Output cut at {MARKDOWN_LIMIT} characters: {cut_objects} object diff(s) in {} environment(s) \
+             are not shown ({}{}). Run `stagehand diff` locally for the whole diff.\n",
+            cut_environments.len(),
+            listed.join(", "),
+            if more > 0 { format!(", and {more} more") } else { String::new() }
+        ));
+    }
+    out
+}
+
+const CLOSE: &str = "</details>\n";
+
+/// Room kept under the cap for the note about what was cut.
+const NOTE_ROOM: usize = 600;
+
+/// A diff made safe inside a ``` fence.
+fn fenced(diff: &str) -> String {
+    let text = diff.replace("```", "`\u{200b}``");
+    if text.ends_with('\n') {
+        text
+    } else {
+        format!("{text}\n")
+    }
+}
+
+/// JSON: the summary and, per environment and object, the change and the diff text.
+pub fn json(report: &DiffReport) -> String {
+    let summary = serde_json::json!({
+        "compared": report.compared,
+        "changed": report.environments.len(),
+        "added": report.environments.iter().filter(|e| e.change == Change::Added).count(),
+        "removed": report.environments.iter().filter(|e| e.change == Change::Removed).count(),
+    });
+    let document = serde_json::json!({ "summary": summary, "environments": report.environments });
+    let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
+    text.push('\n');
+    text
+}

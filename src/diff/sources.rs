@@ -1,0 +1,289 @@
+//! The two sides of a diff: environments at a git revision and in the working tree, or two
+//! rendered folders, or two environment files.
+//!
+//! The revision is read with `git archive` into a temporary folder: the working tree, the
+//! index and HEAD are never touched. Errors name their side: a file at the revision is
+//! shown as `REV:path`, the way `git show` names it.
+
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::Value;
+
+use crate::artifacts::{ARTIFACTS, ObjectId};
+use crate::diff::{DocumentId, Snapshot, comparable};
+use crate::emit::KUSTOMIZATION_FILE;
+use crate::error::{Error, Result};
+use crate::load::ENVIRONMENT_FILE_NAME;
+use crate::pipeline::{RenderRequest, render};
+
+/// Folders never searched for environments.
+const SKIPPED_FOLDERS: [&str; 2] = [".git", "target"];
+
+/// The repository holding `dir`, from git.
+pub fn repository_top(dir: &Path) -> Result<PathBuf> {
+    let output = git(dir, &["rev-parse", "--show-toplevel"])?;
+    Ok(PathBuf::from(output.trim()))
+}
+
+fn git(dir: &Path, args: &[&str]) -> Result<String> {
+    let output = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .output()
+        .map_err(|e| Error::Usage(format!("cannot run git: {e}")))?;
+    if !output.status.success() {
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        return Err(Error::Usage(format!(
+            "git {}: {}",
+            args.join(" "),
+            stderr.lines().next().unwrap_or("failed")
+        )));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// Extracts the tree of `revision` into `into`.
+pub fn extract_revision(top: &Path, revision: &str, into: &Path) -> Result<()> {
+    let commit = format!("{revision}^{{commit}}");
+    git(top, &["rev-parse", "--verify", "--quiet", &commit]).map_err(|_| {
+        Error::Usage(format!("`{revision}` is not a revision of this repository (try origin/main, HEAD~1 or a commit id)"))
+    })?;
+    let mut archive = Command::new("git")
+        .arg("-C")
+        .arg(top)
+        .args(["archive", "--format=tar", revision])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| Error::Usage(format!("cannot run git archive: {e}")))?;
+    let stdout = archive
+        .stdout
+        .take()
+        .ok_or_else(|| Error::Usage("git archive gave no output".into()))?;
+    let status = Command::new("tar")
+        .arg("-x")
+        .arg("-C")
+        .arg(into)
+        .stdin(stdout)
+        .status()
+        .map_err(|e| Error::Usage(format!("cannot run tar: {e}")))?;
+    let archived = archive
+        .wait()
+        .map_err(|e| Error::Usage(format!("git archive: {e}")))?;
+    if !status.success() || !archived.success() {
+        return Err(Error::Usage(format!(
+            "cannot extract `{revision}` with git archive"
+        )));
+    }
+    Ok(())
+}
+
+/// `paths` (relative to `cwd`) as paths relative to the repository top; none may leave it.
+pub fn repository_relative(top: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let top = top
+        .canonicalize()
+        .map_err(|e| Error::io(top, "cannot open", &e))?;
+    let cwd = cwd
+        .canonicalize()
+        .map_err(|e| Error::io(cwd, "cannot open", &e))?;
+    let base = cwd
+        .strip_prefix(&top)
+        .unwrap_or(Path::new(""))
+        .to_path_buf();
+    let paths = if paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        paths.to_vec()
+    };
+    paths
+        .iter()
+        .map(|path| {
+            let mut relative = PathBuf::new();
+            for component in base.join(path).components() {
+                match component {
+                    Component::Normal(part) => relative.push(part),
+                    Component::CurDir => {}
+                    Component::ParentDir if relative.pop() => {}
+                    _ => {
+                        return Err(Error::Usage(format!(
+                            "{}: only paths inside the repository can be compared",
+                            path.display()
+                        )));
+                    }
+                }
+            }
+            Ok(relative)
+        })
+        .collect()
+}
+
+/// Environment files under `paths` (relative to `root`), as paths relative to `root`.
+pub fn find_environments(root: &Path, paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    for path in paths {
+        let start = root.join(path);
+        if start.is_file() {
+            found.push(path.clone());
+            continue;
+        }
+        let mut pending = vec![path.clone()];
+        while let Some(folder) = pending.pop() {
+            let Ok(entries) = std::fs::read_dir(root.join(&folder)) else {
+                continue;
+            };
+            for entry in entries.filter_map(|e| e.ok()) {
+                let name = entry.file_name();
+                let relative = folder.join(&name);
+                let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+                if is_dir && !SKIPPED_FOLDERS.iter().any(|skip| name == *skip) {
+                    pending.push(relative);
+                } else if !is_dir
+                    && name == ENVIRONMENT_FILE_NAME
+                    && !is_base_defaults(&entry.path())
+                {
+                    found.push(relative);
+                }
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
+/// A base's `environment.yaml` (kind: Base) is not an environment.
+fn is_base_defaults(path: &Path) -> bool {
+    std::fs::read_to_string(path)
+        .is_ok_and(|text| text.lines().any(|line| line.trim_end() == "kind: Base"))
+}
+
+/// Renders every environment file (relative to `root`), keyed by its folder. Errors name
+/// files as `label` + relative path.
+pub fn render_all(
+    root: &Path,
+    files: &[PathBuf],
+    label: &str,
+) -> Result<BTreeMap<String, Snapshot>> {
+    let mut snapshots = BTreeMap::new();
+    for file in files {
+        let rendered = render(&RenderRequest {
+            environment: root.join(file),
+            overrides: Vec::new(),
+            repository_root: Some(root.to_path_buf()),
+        })
+        .map_err(|error| relabel(error, &format!("{}/", root.display()), label))?;
+        let key = file.parent().unwrap_or(Path::new("")).display().to_string();
+        snapshots.insert(
+            if key.is_empty() { ".".into() } else { key },
+            Snapshot::of(&rendered),
+        );
+    }
+    Ok(snapshots)
+}
+
+/// Rewrites file names in `error` from `from` to `to` (so temporary paths read `REV:path`).
+pub fn relabel(error: Error, from: &str, to: &str) -> Error {
+    match error {
+        Error::Invalid(problems) => Error::Invalid(
+            problems
+                .into_iter()
+                .map(|mut problem| {
+                    problem.origin.file = problem.origin.file.replacen(from, to, 1);
+                    problem
+                })
+                .collect(),
+        ),
+        Error::Io {
+            path,
+            action,
+            reason,
+        } => Error::Io {
+            path: path.replacen(from, to, 1),
+            action,
+            reason,
+        },
+        Error::Usage(message) => Error::Usage(message.replace(from, to)),
+    }
+}
+
+/// The environments of a rendered folder: one render (`values.yaml` at the top), or one
+/// sub-folder per environment.
+pub fn load_rendered(dir: &Path) -> Result<BTreeMap<String, Snapshot>> {
+    if dir.join("values.yaml").is_file() {
+        return Ok(BTreeMap::from([(
+            ".".to_string(),
+            load_rendered_environment(dir)?,
+        )]));
+    }
+    let entries = std::fs::read_dir(dir).map_err(|e| Error::io(dir, "cannot read", &e))?;
+    let mut snapshots = BTreeMap::new();
+    for entry in entries.filter_map(|e| e.ok()) {
+        let path = entry.path();
+        if path.join("values.yaml").is_file() {
+            let key = entry.file_name().to_string_lossy().into_owned();
+            snapshots.insert(key, load_rendered_environment(&path)?);
+        }
+    }
+    if snapshots.is_empty() {
+        return Err(Error::Usage(format!(
+            "{}: neither a rendered folder (values.yaml, ...) nor a folder of them nor an environment",
+            dir.display()
+        )));
+    }
+    Ok(snapshots)
+}
+
+fn load_rendered_environment(dir: &Path) -> Result<Snapshot> {
+    let mut snapshot = Snapshot::default();
+    for artifact in ARTIFACTS
+        .iter()
+        .filter(|a| a.file_name != KUSTOMIZATION_FILE)
+    {
+        let path = dir.join(artifact.file_name);
+        if !path.is_file() {
+            continue;
+        }
+        let source = crate::load::read_text_file(&path, &path.display().to_string())?;
+        let document: Value = source.parse_mapping()?;
+        let id = if artifact.file_name == "values.yaml" {
+            DocumentId::HelmValues
+        } else {
+            DocumentId::Object(ObjectId::of(&document).ok_or_else(|| {
+                Error::Usage(format!(
+                    "{}: not an object with apiVersion, kind and metadata.name",
+                    path.display()
+                ))
+            })?)
+        };
+        if let DocumentId::Object(object) = &id
+            && object.kind == "Location"
+        {
+            snapshot.name = object.name.trim_end_matches("-catalog").to_string();
+        }
+        snapshot.documents.push((id, comparable(document)));
+    }
+    Ok(snapshot)
+}
+
+/// One side given as a path: an environment (file, or folder with environment.yaml), or a
+/// rendered folder.
+pub fn load_side(path: &Path) -> Result<BTreeMap<String, Snapshot>> {
+    let is_environment = path.is_file() || path.join(ENVIRONMENT_FILE_NAME).is_file();
+    if is_environment {
+        let rendered = render(&RenderRequest {
+            environment: path.to_path_buf(),
+            ..RenderRequest::default()
+        })?;
+        return Ok(BTreeMap::from([(".".to_string(), Snapshot::of(&rendered))]));
+    }
+    if path.is_dir() {
+        return load_rendered(path);
+    }
+    Err(Error::Usage(format!(
+        "{}: no such file or folder",
+        path.display()
+    )))
+}

@@ -1,0 +1,403 @@
+//! `stagehand diff` in temporary git repositories: exit codes, what is shown, the three
+//! formats, the Markdown cap, and that the working tree and index are never touched.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+use crate::support::{Stagehand, assert_contains, repo};
+
+/// A git repository holding copies of `overlays` (by name), committed.
+struct GitRepo {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+}
+
+impl GitRepo {
+    fn with_overlays(overlays: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("gitops");
+        std::fs::create_dir_all(&root).unwrap();
+        for overlay in overlays {
+            let folder = root.join("overlays").join(overlay);
+            std::fs::create_dir_all(&folder).unwrap();
+            let source = repo()
+                .join("overlays")
+                .join(overlay)
+                .join("environment.yaml");
+            std::fs::copy(source, folder.join("environment.yaml")).unwrap();
+        }
+        let repository = Self { _dir: dir, root };
+        repository.git(&["init", "-q", "-b", "main"]);
+        repository.commit("initial");
+        repository
+    }
+
+    fn git(&self, args: &[&str]) -> String {
+        let output = Command::new("git")
+            .args(args)
+            .current_dir(&self.root)
+            .env("GIT_AUTHOR_NAME", "t")
+            .env("GIT_AUTHOR_EMAIL", "t@example.org")
+            .env("GIT_COMMITTER_NAME", "t")
+            .env("GIT_COMMITTER_EMAIL", "t@example.org")
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "git {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    }
+
+    fn commit(&self, message: &str) {
+        self.git(&["add", "-A"]);
+        self.git(&["commit", "-q", "--allow-empty", "-m", message]);
+    }
+
+    fn path(&self, relative: &str) -> PathBuf {
+        self.root.join(relative)
+    }
+
+    fn edit(&self, relative: &str, from: &str, to: &str) {
+        let path = self.path(relative);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.contains(from), "{relative} lacks {from:?}");
+        std::fs::write(&path, text.replace(from, to)).unwrap();
+    }
+
+    fn diff(&self, args: &[&str]) -> crate::support::Run {
+        let mut all = vec!["diff"];
+        all.extend(args);
+        Stagehand::new(all).current_dir(&self.root).run()
+    }
+
+    /// HEAD, the index and the working tree's status, to check nothing moved.
+    fn state(&self) -> (String, String, String) {
+        (
+            self.git(&["rev-parse", "HEAD"]),
+            self.git(&["ls-files", "--stage"]),
+            self.git(&["status", "--porcelain", "--untracked-files=all"]),
+        )
+    }
+}
+
+const MINICLOUD_HOST: &str = "hostname: backstage.10.0.0.200.nip.io";
+
+#[test]
+fn no_change_exits_0() {
+    let repository = GitRepo::with_overlays(&["minicloud", "prod"]);
+    let run = repository.diff(&["--base", "HEAD"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "no differences in 2 environment(s)\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn a_hostname_change_shows_ingress_and_certificate_and_nothing_for_prod() {
+    let repository = GitRepo::with_overlays(&["minicloud", "prod"]);
+    repository.edit(
+        "overlays/minicloud/environment.yaml",
+        MINICLOUD_HOST,
+        "hostname: portal.10.0.0.200.nip.io",
+    );
+    let before = repository.state();
+    let run = repository.diff(&["--base", "HEAD"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("1 of 2 environment(s) differ\n"),
+        "{}",
+        run.stdout
+    );
+    assert_contains(&run.stdout, "--- Ingress backstage/backstage: changed");
+    assert_contains(
+        &run.stdout,
+        "--- Certificate backstage/backstage-tls: changed",
+    );
+    assert_contains(
+        &run.stdout,
+        "-    - host: backstage.10.0.0.200.nip.io\n+    - host: portal.10.0.0.200.nip.io",
+    );
+    assert_contains(
+        &run.stdout,
+        "-    - backstage.10.0.0.200.nip.io\n+    - portal.10.0.0.200.nip.io",
+    );
+    assert!(
+        !run.stdout.contains("prod"),
+        "prod did not change: {}",
+        run.stdout
+    );
+    assert!(
+        !run.stdout.contains("\x1b["),
+        "no colour when stdout is not a terminal"
+    );
+    assert_eq!(
+        repository.state(),
+        before,
+        "diff touched HEAD, the index or the working tree"
+    );
+
+    repository.commit("move minicloud");
+    assert_eq!(repository.diff(&["--base", "HEAD"]).code, 0);
+    let against_parent = repository.diff(&["--base", "HEAD~1", "overlays/minicloud"]);
+    assert_eq!(against_parent.code, 1);
+}
+
+#[test]
+fn added_and_removed_environments_are_shown_whole() {
+    let repository = GitRepo::with_overlays(&["minicloud", "prod"]);
+    repository.git(&["rm", "-q", "-r", "overlays/prod"]);
+    let dev = repository.path("overlays/dev");
+    std::fs::create_dir_all(&dev).unwrap();
+    std::fs::copy(
+        repo().join("overlays/dev/environment.yaml"),
+        dev.join("environment.yaml"),
+    )
+    .unwrap();
+    let run = repository.diff(&["--base", "HEAD", "--format", "json"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let report: Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(
+        report["summary"],
+        serde_json::json!({"compared": 3, "changed": 2, "added": 1, "removed": 1})
+    );
+    let environments = report["environments"].as_array().unwrap();
+    let dev = environments
+        .iter()
+        .find(|e| e["path"] == "overlays/dev")
+        .unwrap();
+    let prod = environments
+        .iter()
+        .find(|e| e["path"] == "overlays/prod")
+        .unwrap();
+    assert_eq!(dev["change"], "added");
+    assert_eq!(prod["change"], "removed");
+    assert_eq!(dev["objects"].as_array().unwrap().len(), 6);
+    for object in dev["objects"].as_array().unwrap() {
+        assert_eq!(object["change"], "added");
+        assert!(
+            object["diff"]
+                .as_str()
+                .unwrap()
+                .lines()
+                .skip(1)
+                .all(|l| l.starts_with('+'))
+        );
+    }
+    assert!(
+        prod["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["change"] == "removed")
+    );
+}
+
+#[test]
+fn markdown_has_a_summary_table_and_collapsed_diff_blocks() {
+    let repository = GitRepo::with_overlays(&["minicloud", "prod"]);
+    repository.edit(
+        "overlays/prod/environment.yaml",
+        "replicas: 2",
+        "replicas: 3",
+    );
+    let run = repository.diff(&["--base", "HEAD", "--format", "markdown"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let expected_head = "### stagehand diff\n\n1 of 2 environment(s) differ.\n\n\
+        | environment | change | added | removed | changed |\n|---|---|---|---|---|\n\
+        | `overlays/prod (prod)` | changed | 0 | 0 | 1 |\n\n\
+        <details><summary><code>overlays/prod (prod)</code>: changed (0 added, 0 removed, 1 changed)</summary>\n\n\
+        **Helm values (values.yaml)** (changed)\n\n```diff\n";
+    assert!(run.stdout.starts_with(expected_head), "{}", run.stdout);
+    assert_contains(&run.stdout, "-  replicas: 2\n+  replicas: 3\n");
+    assert!(
+        run.stdout.ends_with("```\n\n</details>\n"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn markdown_is_capped_at_65000_characters_with_a_note() {
+    let repository = GitRepo::with_overlays(&[]);
+    let template = std::fs::read_to_string(repo().join("overlays/dev/environment.yaml")).unwrap();
+    for index in 0..100 {
+        let folder = repository.path(&format!("overlays/env{index:02}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(
+            folder.join("environment.yaml"),
+            template.replace("name: dev", &format!("name: env{index:02}")),
+        )
+        .unwrap();
+    }
+    repository.commit("a hundred environments");
+    for index in 0..100 {
+        let file = format!("overlays/env{index:02}/environment.yaml");
+        repository.edit(
+            &file,
+            "hostname: backstage-dev.",
+            &format!("hostname: moved{index}."),
+        );
+    }
+    let run = repository.diff(&["--base", "HEAD", "--format", "markdown"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.chars().count() <= 65_000,
+        "{} characters",
+        run.stdout.chars().count()
+    );
+    assert_contains(&run.stdout, "> Output cut at 65000 characters:");
+    assert_contains(
+        &run.stdout,
+        "| `overlays/env99 (env99)` | changed | 0 | 0 | 3 |",
+    );
+    let text = repository.diff(&["--base", "HEAD"]);
+    assert!(text.stdout.len() > 65_000, "the text format is not capped");
+}
+
+#[test]
+fn ignore_drops_matching_fields_from_output_and_exit_code() {
+    let repository = GitRepo::with_overlays(&["minicloud"]);
+    repository.edit(
+        "overlays/minicloud/environment.yaml",
+        "annotations: { nginx.org/redirect-to-https: \"true\" }",
+        "annotations: { nginx.org/redirect-to-https: \"true\", example.org/team: platform }",
+    );
+    assert_eq!(repository.diff(&["--base", "HEAD"]).code, 1);
+    let run = repository.diff(&[
+        "--base",
+        "HEAD",
+        "--ignore",
+        "metadata.annotations.example.org/*",
+    ]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "no differences in 1 environment(s)\n"),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
+fn sealed_values_are_never_printed_only_the_keys_that_changed() {
+    let repository = GitRepo::with_overlays(&["minicloud"]);
+    let sealed = |password: &str| {
+        format!(
+            "secretName: backstage-postgres-secret\n    encryptedData:\n      password: {password}\n      postgres-password: {}",
+            "AgB".repeat(30)
+        )
+    };
+    let file = "overlays/minicloud/environment.yaml";
+    repository.edit(
+        file,
+        "secretName: backstage-postgres-secret",
+        &sealed(&"AgAold".repeat(15)),
+    );
+    repository.commit("seal");
+    repository.edit(file, &"AgAold".repeat(15), &"AgAnew".repeat(15));
+    let run = repository.diff(&["--base", "HEAD"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_contains(
+        &run.stdout,
+        "--- SealedSecret backstage/backstage-postgres-secret: changed",
+    );
+    assert_contains(
+        &run.stdout,
+        "sealed values changed for: password (ciphertext not shown)",
+    );
+    assert!(
+        !run.stdout.contains("AgA") && !run.stdout.contains("AgB"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_bad_revision_exits_2_with_nothing_on_stdout() {
+    let repository = GitRepo::with_overlays(&["minicloud"]);
+    let run = repository.diff(&["--base", "no-such-branch"]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_eq!(
+        run.stderr,
+        "error: `no-such-branch` is not a revision of this repository (try origin/main, HEAD~1 or a commit id)\n"
+    );
+}
+
+#[test]
+fn an_environment_that_does_not_render_names_its_side() {
+    let repository = GitRepo::with_overlays(&["minicloud"]);
+    repository.edit(
+        "overlays/minicloud/environment.yaml",
+        "replicas: 1",
+        "replicas: 500",
+    );
+    let run = repository.diff(&["--base", "HEAD"]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_contains(
+        &run.stderr,
+        "error: overlays/minicloud/environment.yaml:13: spec.replicas: 500 is out of range",
+    );
+    assert_contains(
+        &run.stderr,
+        "(the environment does not render in the working tree)",
+    );
+    repository.commit("broken");
+    repository.edit(
+        "overlays/minicloud/environment.yaml",
+        "replicas: 500",
+        "replicas: 1",
+    );
+    let run = repository.diff(&["--base", "HEAD"]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_contains(
+        &run.stderr,
+        "error: HEAD:overlays/minicloud/environment.yaml:13: spec.replicas: 500 is out of range",
+    );
+    assert_contains(&run.stderr, "(the environment does not render at HEAD)");
+}
+
+#[test]
+fn two_rendered_folders_or_two_environment_files_compare_directly() {
+    let dir = tempfile::tempdir().unwrap();
+    let render = |overlay: &str, out: &Path| {
+        Stagehand::new([
+            "render".as_ref(),
+            overlay.as_ref(),
+            "--out-dir".as_ref(),
+            out.as_os_str(),
+        ])
+        .succeeds();
+    };
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    render("overlays/minicloud", &old.join("minicloud"));
+    render("overlays/prod", &old.join("prod"));
+    render("overlays/minicloud", &new.join("minicloud"));
+    render("overlays/dev", &new.join("prod"));
+    let run = Stagehand::new(["diff".as_ref(), old.as_os_str(), new.as_os_str()]).run();
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("1 of 2 environment(s) differ\n  prod (dev): changed"),
+        "{}",
+        run.stdout
+    );
+    let same = Stagehand::new([
+        "diff".as_ref(),
+        old.join("minicloud").as_os_str(),
+        new.join("minicloud").as_os_str(),
+    ])
+    .run();
+    assert_eq!(same.code, 0, "{}", same.stderr);
+    let files = Stagehand::new(["diff", "overlays/dev/environment.yaml", "overlays/prod"]).run();
+    assert_eq!(files.code, 1);
+    assert_contains(
+        &files.stdout,
+        "--- Ingress backstage-dev/backstage: removed",
+    );
+    assert_contains(&files.stdout, "--- Ingress backstage/backstage: added");
+}
