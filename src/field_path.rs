@@ -66,6 +66,11 @@ impl FieldPath {
         Some(Self(self.0[..self.0.len() - 1].to_vec()))
     }
 
+    /// The first `length` steps of the path.
+    pub fn truncated(&self, length: usize) -> Self {
+        Self(self.0.iter().take(length).cloned().collect())
+    }
+
     /// The steps of the path, root first.
     pub fn segments(&self) -> &[Segment] {
         &self.0

@@ -188,7 +188,9 @@ fn base_shape(defaults: &Value, base: &Base) -> Vec<Problem> {
 
 /// Splits findings; errors (with the warnings alongside) stop the render.
 fn stop_on_errors(locator: &Locator<'_>, findings: Vec<Finding>) -> Result<Vec<Problem>> {
-    let problems: Vec<Problem> = findings.into_iter().map(|f| locator.locate(f)).collect();
+    let mut problems: Vec<Problem> = findings.into_iter().map(|f| locator.locate(f)).collect();
+    // Errors first (stable): the first line is what ArgoCD's UI and a skimming reader see.
+    problems.sort_by_key(|problem| !problem.is_error());
     if problems.iter().any(Problem::is_error) {
         return Err(Error::Invalid(problems));
     }

@@ -247,8 +247,18 @@ impl Walker<'_> {
         let Some(number) = value.as_f64() else {
             return;
         };
+        // schemars states unsigned integer widths as a `format`; their ceiling is a range too.
+        let format_maximum = match schema.get("format").and_then(Value::as_str) {
+            Some("uint8") => Some(f64::from(u8::MAX)),
+            Some("uint16") => Some(f64::from(u16::MAX)),
+            Some("uint32") => Some(f64::from(u32::MAX)),
+            _ => None,
+        };
         let minimum = schema.get("minimum").and_then(Value::as_f64);
-        let maximum = schema.get("maximum").and_then(Value::as_f64);
+        let maximum = schema
+            .get("maximum")
+            .and_then(Value::as_f64)
+            .or(format_maximum);
         let out_of_range =
             minimum.is_some_and(|min| number < min) || maximum.is_some_and(|max| number > max);
         if out_of_range {

@@ -12,6 +12,10 @@ use crate::base::Base;
 use crate::context::TemplateContext;
 use crate::error::{Error, Origin, Problem, Result};
 
+/// Instructions one template may execute. The built-in templates use about 1,000; a
+/// custom template that loops far beyond that fails instead of hanging the repo-server.
+pub const TEMPLATE_FUEL: u64 = 1_000_000;
+
 /// Renders the template `name` of `base` with `context`.
 pub fn render_template(base: &Base, name: &str, context: &TemplateContext) -> Result<String> {
     let (display, source) = base.template(name);
@@ -19,6 +23,7 @@ pub fn render_template(base: &Base, name: &str, context: &TemplateContext) -> Re
     environment.set_undefined_behavior(UndefinedBehavior::Strict);
     // Limits keep a hostile custom template from looping or recursing for long.
     environment.set_recursion_limit(64);
+    environment.set_fuel(Some(TEMPLATE_FUEL));
     if let Ok(syntax) = SyntaxConfig::builder()
         .trim_blocks(true)
         .lstrip_blocks(true)

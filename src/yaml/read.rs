@@ -37,11 +37,50 @@ impl ReadError {
     }
 }
 
+/// Deepest nesting of mappings and lists accepted.
+pub const MAX_DEPTH: usize = 64;
+
+/// Most aliases (`*name`) a document may use: enough for sharing a few blocks, far too few
+/// for an exponential "billion laughs" expansion.
+pub const MAX_ALIASES: usize = 64;
+
 /// Parses `text` as exactly one YAML document; an empty document is `Value::Null`.
 pub fn parse_document(text: &str) -> Result<Value, ReadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.contains('&') {
+        check_aliases(text)?;
+    }
     let parsed: serde_yaml::Value = serde_yaml::from_str(text).map_err(syntax_error)?;
     to_json(parsed, &FieldPath::root())
+}
+
+/// Counts aliases before anything is expanded (only documents with anchors can have any).
+fn check_aliases(text: &str) -> Result<(), ReadError> {
+    use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
+    struct Counter(usize, Option<usize>);
+    impl MarkedEventReceiver for Counter {
+        fn on_event(&mut self, event: Event, mark: yaml_rust2::scanner::Marker) {
+            if matches!(event, Event::Alias(_)) {
+                self.0 += 1;
+                if self.0 > MAX_ALIASES && self.1.is_none() {
+                    self.1 = Some(mark.line());
+                }
+            }
+        }
+    }
+    let mut counter = Counter(0, None);
+    // Syntax errors are reported by the main parse below.
+    let _ = Parser::new_from_str(text).load(&mut counter, true);
+    match counter.1 {
+        Some(line) => Err(ReadError {
+            line: Some(line),
+            field: None,
+            message: format!("the file uses more than {MAX_ALIASES} YAML aliases (`*name`)"),
+            hint: Some("write the values out; an environment file needs few or no aliases".into()),
+            duplicate_key: false,
+        }),
+        None => Ok(()),
+    }
 }
 
 fn syntax_error(error: serde_yaml::Error) -> ReadError {
@@ -53,6 +92,24 @@ fn syntax_error(error: serde_yaml::Error) -> ReadError {
             field: None,
             message: "the file holds more than one YAML document".to_string(),
             hint: Some("keep one environment per file and remove the `---` separators".into()),
+            duplicate_key: false,
+        };
+    }
+    if full.contains("recursion limit exceeded") {
+        return ReadError {
+            line,
+            field: None,
+            message: format!("the document is nested more than {MAX_DEPTH} levels deep"),
+            hint: Some("flatten it: an environment file needs a handful of levels".into()),
+            duplicate_key: false,
+        };
+    }
+    if full.contains("repetition limit exceeded") {
+        return ReadError {
+            line,
+            field: None,
+            message: "YAML aliases expand to too much data".to_string(),
+            hint: Some("write the values out instead of nesting aliases".into()),
             duplicate_key: false,
         };
     }
@@ -84,6 +141,14 @@ fn strip_locations(message: &str) -> String {
 }
 
 fn to_json(value: serde_yaml::Value, path: &FieldPath) -> Result<Value, ReadError> {
+    if path.segments().len() > MAX_DEPTH {
+        // Name where the deep part starts, not all 64 steps.
+        return Err(ReadError::at_field(
+            path.truncated(6),
+            format!("the document is nested more than {MAX_DEPTH} levels deep"),
+            "flatten it: an environment file needs a handful of levels",
+        ));
+    }
     Ok(match value {
         serde_yaml::Value::Null => Value::Null,
         serde_yaml::Value::Bool(flag) => Value::Bool(flag),
@@ -182,6 +247,32 @@ mod tests {
     fn accepts_a_byte_order_mark_and_crlf() {
         let value = parse_document("\u{feff}a: 1\r\nb: two\r\n").unwrap();
         assert_eq!(value["b"], "two");
+    }
+
+    #[test]
+    fn refuses_deep_nesting_and_alias_bombs() {
+        let deep = format!("a: {}{}", "[".repeat(70), "]".repeat(70));
+        assert!(
+            parse_document(&deep)
+                .unwrap_err()
+                .message
+                .contains("more than 64 levels")
+        );
+        let mut bomb = String::from("a: &a [x, x]\n");
+        for level in 1..=8 {
+            bomb.push_str(&format!(
+                "b{level}: &b{level} [*{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}, *{}]\n",
+                "a", "a", "a", "a", "a", "a", "a", "a", "a", "a"
+            ));
+            let _ = level;
+        }
+        let error = parse_document(&bomb).unwrap_err();
+        assert!(
+            error.message.contains("more than 64 YAML aliases"),
+            "{}",
+            error.message
+        );
+        assert!(parse_document("a: &a 1\nb: *a\n").is_ok());
     }
 
     #[test]

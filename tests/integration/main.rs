@@ -4,12 +4,14 @@
 //! schemas → `schemas.rs`; output safety (YAML 1.1, injection, determinism) →
 //! `output_contract.rs`; `--out-dir`, `--check`, kustomize → `out_dir.rs`; a user error →
 //! a new folder under `tests/fixtures/errors/` (picked up by `error_fixtures.rs`);
-//! commands and flags → `commands.rs`; the ArgoCD plugin → `argocd.rs`; `diff` → `diff.rs`.
+//! commands and flags → `commands.rs`; the ArgoCD plugin → `argocd.rs`; `diff` → `diff.rs`;
+//! input too big, too odd or too clever for a fixture file → `hostile_input.rs`.
 
 mod argocd;
 mod commands;
 mod diff;
 mod error_fixtures;
+mod hostile_input;
 mod out_dir;
 mod output_contract;
 mod schemas;
