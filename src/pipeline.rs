@@ -36,7 +36,6 @@ pub struct RenderRequest {
 pub fn render(request: &RenderRequest) -> Result<RenderedEnvironment> {
     let file = environment_file_path(&request.environment)?;
     let source = read_text_file(&file, &file.display().to_string())?;
-    let document = source.parse_mapping()?;
     let folder = file
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -55,14 +54,34 @@ pub fn render(request: &RenderRequest) -> Result<RenderedEnvironment> {
         }
         None => repository_root(folder),
     };
-    let base = select_base(&document, folder, &root, &source)?;
+    render_source(&source, Some((folder, &root)), &request.overrides)
+}
+
+/// Renders an environment already read into `source`. `location` is the file's folder and
+/// its repository root; without it (text from memory) only the built-in base can be used.
+pub fn render_source(
+    source: &SourceFile,
+    location: Option<(&Path, &Path)>,
+    overrides: &[Override],
+) -> Result<RenderedEnvironment> {
+    let document = source.parse_mapping()?;
+    let base = match location {
+        Some((folder, root)) => select_base(&document, folder, root, source)?,
+        None => Base::embedded(),
+    };
     let defaults = base.defaults.parse_mapping()?;
     let locator = Locator {
-        environment: &source,
+        environment: source,
         defaults: &base.defaults,
-        overrides: &request.overrides,
+        overrides,
     };
-    let environment = typed_environment(&document, &defaults, &base, &locator, &request.overrides)?;
+    let environment = typed_environment(&document, &defaults, &base, &locator, overrides)?;
+    if location.is_none() && environment.base.is_some() {
+        return Err(Error::Usage(
+            "a `base:` folder needs the environment file's repository; render the file instead"
+                .into(),
+        ));
+    }
 
     let findings = validate::validate(&environment);
     let warnings = stop_on_errors(&locator, findings)?;

@@ -5,6 +5,7 @@
 //! `output_contract.rs`; `--out-dir`, `--check`, kustomize → `out_dir.rs`; a user error →
 //! a new folder under `tests/fixtures/errors/` (picked up by `error_fixtures.rs`);
 //! commands and flags → `commands.rs`; the ArgoCD plugin → `argocd.rs`; `diff` → `diff.rs`;
+//! properties over arbitrary strings (proptest) → `properties.rs`;
 //! input too big, too odd or too clever for a fixture file → `hostile_input.rs`.
 
 mod argocd;
@@ -14,6 +15,7 @@ mod error_fixtures;
 mod hostile_input;
 mod out_dir;
 mod output_contract;
+mod properties;
 mod schemas;
 mod seed_reference;
 mod support;
