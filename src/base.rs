@@ -148,6 +148,12 @@ impl Base {
         Ok(())
     }
 
+    /// Whether the template `name` is the built-in one (not replaced by a base folder).
+    pub fn is_built_in_template(&self, name: &str) -> bool {
+        let slot = TEMPLATE_NAMES.iter().position(|known| *known == name);
+        slot.is_some_and(|slot| matches!(self.templates[slot].1, Cow::Borrowed(_)))
+    }
+
     /// The display name and text of the template `name` (one of [`TEMPLATE_NAMES`]).
     pub fn template(&self, name: &str) -> (&str, &str) {
         let slot = TEMPLATE_NAMES
@@ -157,6 +163,11 @@ impl Base {
         let (display, text) = &self.templates[slot];
         (display, text)
     }
+}
+
+/// The built-in templates, by name.
+pub fn built_in_templates() -> impl Iterator<Item = (&'static str, &'static str)> {
+    TEMPLATE_NAMES.into_iter().zip(EMBEDDED_TEMPLATES)
 }
 
 /// `path` with symlinks resolved, if it exists inside `repository_root`.

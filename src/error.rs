@@ -148,7 +148,7 @@ impl Finding {
 }
 
 /// Why a command failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum Error {
     /// The input is wrong in one or more places.
     #[error("{}", join_lines(.0))]

@@ -4,6 +4,7 @@
 //! them and stops at the first stage that finds errors, reporting all of that stage's.
 
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use serde_json::Value;
 
@@ -18,7 +19,7 @@ use crate::load::{SourceFile, environment_file_path, read_text_file};
 use crate::locate::Locator;
 use crate::overlay::{Override, merge_environment};
 use crate::shape::{Completeness, check_document};
-use crate::yaml::parse_document;
+use crate::yaml::parse_rendered;
 use crate::{check, patch, secrets, templates, validate};
 
 /// What to render.
@@ -69,13 +70,13 @@ pub fn render_source(
         Some((folder, root)) => select_base(&document, folder, root, source)?,
         None => Base::embedded(),
     };
-    let defaults = base.defaults.parse_mapping()?;
+    let defaults = base_defaults(&base)?;
     let locator = Locator {
         environment: source,
         defaults: &base.defaults,
         overrides,
     };
-    let environment = typed_environment(&document, &defaults, &base, &locator, overrides)?;
+    let environment = typed_environment(&document, &defaults, &locator, overrides)?;
     if location.is_none() && environment.base.is_some() {
         return Err(Error::Usage(
             "a `base:` folder needs the environment file's repository; render the file instead"
@@ -119,7 +120,6 @@ fn select_base(document: &Value, folder: &Path, root: &Path, source: &SourceFile
 fn typed_environment(
     document: &Value,
     defaults: &Value,
-    base: &Base,
     locator: &Locator<'_>,
     overrides: &[Override],
 ) -> Result<Environment> {
@@ -144,7 +144,6 @@ fn typed_environment(
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));
     }
-    problems.extend(base_shape(defaults, base));
     problems.extend(
         check_document(document, &root, false, Completeness::Partial)
             .into_iter()
@@ -159,9 +158,42 @@ fn typed_environment(
         .collect();
     stop_on_problems(problems)?;
     serde_path_to_error::deserialize::<_, Environment>(merged).map_err(|error| {
-        let path = FieldPath::parse_dotted(&error.path().to_string());
-        Error::problem(locator.locate(Finding::error(path, error.inner().to_string())))
+        let at = error.path().to_string();
+        let path = if at == "." {
+            FieldPath::root()
+        } else {
+            FieldPath::parse_dotted(&at)
+        };
+        let inner = error.inner().to_string();
+        // A field neither the file nor its base provides (e.g. a custom base without it).
+        let finding = match inner
+            .strip_prefix("missing field `")
+            .and_then(|r| r.strip_suffix('`'))
+        {
+            Some(name) => Finding::error(
+                path.key(name),
+                format!("required field `{name}` is missing"),
+            )
+            .with_hint("set it in the environment file or in its base"),
+            None => Finding::error(path, inner),
+        };
+        Error::problem(locator.locate(finding))
     })
+}
+
+/// The base's defaults, checked; the built-in base's are parsed and checked once per process.
+fn base_defaults(base: &Base) -> Result<Value> {
+    if base.folder.is_none() {
+        static BUILT_IN: OnceLock<Result<Value>> = OnceLock::new();
+        return BUILT_IN.get_or_init(|| checked_defaults(base)).clone();
+    }
+    checked_defaults(base)
+}
+
+fn checked_defaults(base: &Base) -> Result<Value> {
+    let defaults = base.defaults.parse_mapping()?;
+    stop_on_problems(base_shape(&defaults, base))?;
+    Ok(defaults)
 }
 
 /// Problems with the base's defaults file, located in that file.
@@ -226,12 +258,12 @@ fn stop_on_problems(problems: Vec<Problem>) -> Result<()> {
 
 /// Renders every template and parses its output into a document.
 fn render_documents(environment: &Environment, base: &Base) -> Result<RenderedEnvironment> {
-    let context = TemplateContext::derive(environment);
+    let context = crate::templates::context_value(&TemplateContext::derive(environment));
     let mut documents = Vec::with_capacity(ARTIFACTS.len());
     for artifact in ARTIFACTS {
         let text = templates::render_template(base, artifact.template, &context)?;
         let (display, _) = base.template(artifact.template);
-        let document = parse_document(&text).map_err(|error| {
+        let document = parse_rendered(&text).map_err(|error| {
             Error::problem(
                 Problem::error(
                     Origin::new(display, None),

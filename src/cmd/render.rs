@@ -1,6 +1,8 @@
 //! `stagehand render`: print the Kubernetes objects, or write (or check) an out-dir.
 
 use std::collections::BTreeMap;
+
+use rayon::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -40,22 +42,29 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
             "-o/--output applies to printed objects; --out-dir always writes YAML files".into(),
         ));
     }
-    // Render everything in memory first: any error means nothing is written.
+    // Render everything in memory first (in parallel; results keep argument order): any
+    // error means nothing is written.
+    let outcomes: Vec<Result<RenderedEnvironment>> = environments
+        .par_iter()
+        .map(|environment| {
+            render(&RenderRequest {
+                environment: environment.clone(),
+                overrides: overrides.clone(),
+                repository_root: None,
+            })
+        })
+        .collect();
     let mut failures = Vec::new();
     let mut rendered_all = Vec::new();
-    for environment in &environments {
-        match render(&RenderRequest {
-            environment: environment.clone(),
-            overrides: overrides.clone(),
-            repository_root: None,
-        }) {
+    for outcome in outcomes {
+        match outcome {
             Ok(rendered) => rendered_all.push(rendered),
             Err(error) => failures.push(error),
         }
     }
-    if !failures.is_empty() {
-        failures.iter().take(failures.len() - 1).for_each(report);
-        return Err(failures.pop().unwrap_or(Error::Usage(String::new())));
+    if let Some(last) = failures.pop() {
+        failures.iter().for_each(report);
+        return Err(last);
     }
     let targets = target_folders(out_dir, &environments, &rendered_all)?;
     for rendered in &rendered_all {
@@ -63,7 +72,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     }
     if args.check {
         let changed: Vec<PathBuf> = targets
-            .iter()
+            .par_iter()
             .zip(&rendered_all)
             .flat_map(|(dir, rendered)| changed_files(dir, &out_dir_files(rendered)))
             .collect();
@@ -77,9 +86,10 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
         write_stdout(&listing)?;
         return Ok(ExitCode::from(EXIT_DIFFERENCES));
     }
-    for (dir, rendered) in targets.iter().zip(&rendered_all) {
-        write_atomically(dir, &out_dir_files(rendered))?;
-    }
+    targets
+        .par_iter()
+        .zip(&rendered_all)
+        .try_for_each(|(dir, rendered)| write_atomically(dir, &out_dir_files(rendered)))?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -2,6 +2,8 @@
 
 use std::process::ExitCode;
 
+use rayon::prelude::*;
+
 use crate::cli::{EXIT_ERROR, ValidateArgs};
 use crate::cmd::{environments_or_current, parse_overrides};
 use crate::error::{Error, Result, Severity, report_line};
@@ -13,12 +15,19 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
     let mut errors = 0;
     let mut warnings = 0;
     let mut valid = Vec::new();
-    for environment in environments_or_current(&args.environments) {
-        let outcome = render(&RenderRequest {
-            environment: environment.clone(),
-            overrides: overrides.clone(),
-            repository_root: None,
-        });
+    let environments = environments_or_current(&args.environments);
+    // Rendered in parallel; reported in argument order.
+    let outcomes: Vec<_> = environments
+        .par_iter()
+        .map(|environment| {
+            render(&RenderRequest {
+                environment: environment.clone(),
+                overrides: overrides.clone(),
+                repository_root: None,
+            })
+        })
+        .collect();
+    for (environment, outcome) in environments.iter().zip(outcomes) {
         let problems = match outcome {
             Ok(rendered) => {
                 valid.push(environment.display().to_string());

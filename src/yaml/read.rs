@@ -54,6 +54,12 @@ pub fn parse_document(text: &str) -> Result<Value, ReadError> {
     to_json(parsed, &FieldPath::root())
 }
 
+/// Parses template output, which stagehand itself wrote (values reach it only through the
+/// `yaml` filter): straight into JSON values, skipping the checks a user's file needs.
+pub fn parse_rendered(text: &str) -> Result<Value, ReadError> {
+    serde_yaml::from_str(text).map_err(syntax_error)
+}
+
 /// Counts aliases before anything is expanded (only documents with anchors can have any).
 fn check_aliases(text: &str) -> Result<(), ReadError> {
     use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};

@@ -401,12 +401,13 @@ fn a_base_outside_the_repository_is_refused() {
 }
 
 #[test]
-fn the_committed_schema_is_what_stagehand_schema_prints() {
+fn the_committed_schema_is_what_schemars_derives_and_stagehand_schema_prints() {
     let committed =
         std::fs::read_to_string(crate::support::repo().join("environment.schema.json")).unwrap();
+    assert_eq!(committed, Stagehand::new(["schema"]).succeeds());
     assert_eq!(
         committed,
-        Stagehand::new(["schema"]).succeeds(),
+        stagehand::cmd::schema::published_schema_text().unwrap(),
         "environment.schema.json is stale: run `cargo run -- schema > environment.schema.json`"
     );
 }

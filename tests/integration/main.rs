@@ -12,6 +12,7 @@ mod argocd;
 mod commands;
 mod diff;
 mod error_fixtures;
+mod fuzz_regressions;
 mod hostile_input;
 mod out_dir;
 mod output_contract;
