@@ -58,6 +58,16 @@ impl FieldPath {
         next
     }
 
+    /// Descends into `segment` in place (for walkers that would otherwise clone per node).
+    pub fn push(&mut self, segment: Segment) {
+        self.0.push(segment);
+    }
+
+    /// Undoes the last [`FieldPath::push`].
+    pub fn pop(&mut self) {
+        self.0.pop();
+    }
+
     /// The path one step up, or `None` at the root.
     pub fn parent(&self) -> Option<Self> {
         if self.0.is_empty() {

@@ -15,6 +15,8 @@ pub struct Locator<'a> {
     pub environment: &'a SourceFile,
     /// The base's defaults file.
     pub defaults: &'a SourceFile,
+    /// The same defaults, parsed: a field they lack needs no look-up of the file's lines.
+    pub defaults_document: &'a serde_json::Value,
     /// The command-line overrides.
     pub overrides: &'a [Override],
 }
@@ -34,7 +36,7 @@ impl Locator<'_> {
                 .environment
                 .origin(self.environment.positions().line_of(path));
         }
-        if self.defaults.positions().contains(path) {
+        if defines(self.defaults_document, path) && self.defaults.positions().contains(path) {
             return self
                 .defaults
                 .origin(self.defaults.positions().line_of(path));
@@ -53,4 +55,21 @@ impl Locator<'_> {
             hint: finding.hint,
         }
     }
+}
+
+/// Whether `document` holds a value at `path`.
+fn defines(document: &serde_json::Value, path: &FieldPath) -> bool {
+    use crate::field_path::Segment;
+    let mut node = document;
+    for segment in path.segments() {
+        let next = match segment {
+            Segment::Key(key) => node.get(key),
+            Segment::Index(index) => node.get(index),
+        };
+        match next {
+            Some(found) => node = found,
+            None => return false,
+        }
+    }
+    true
 }

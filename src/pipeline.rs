@@ -74,6 +74,7 @@ pub fn render_source(
     let locator = Locator {
         environment: source,
         defaults: &base.defaults,
+        defaults_document: &defaults,
         overrides,
     };
     let environment = typed_environment(&document, &defaults, &locator, overrides)?;
@@ -149,15 +150,28 @@ fn typed_environment(
             .into_iter()
             .map(|finding| locator.locate(finding)),
     );
+    // Each override is shaped like a small environment file: check it the same way.
+    for item in overrides {
+        problems.extend(
+            check_document(&item.as_merge_patch(), &root, false, Completeness::Partial)
+                .into_iter()
+                .map(|finding| locator.locate(finding)),
+        );
+    }
     stop_on_problems(problems)?;
 
     let merged = merge_environment(&defaults["spec"], document, overrides);
-    let problems: Vec<Problem> = check_document(&merged, &root, false, Completeness::Complete)
-        .into_iter()
-        .map(|finding| locator.locate(finding))
-        .collect();
-    stop_on_problems(problems)?;
-    serde_path_to_error::deserialize::<_, Environment>(merged).map_err(|error| {
+    // The file and the base are checked already; what is left (a required field nobody
+    // set, a wrong type from --set) makes typing fail. Only then walk the merged document,
+    // to report every such problem rather than serde's first.
+    serde_path_to_error::deserialize::<_, Environment>(merged.clone()).map_err(|error| {
+        let problems: Vec<Problem> = check_document(&merged, &root, false, Completeness::Complete)
+            .into_iter()
+            .map(|finding| locator.locate(finding))
+            .collect();
+        if !problems.is_empty() {
+            return Error::Invalid(problems);
+        }
         let at = error.path().to_string();
         let path = if at == "." {
             FieldPath::root()
@@ -181,11 +195,14 @@ fn typed_environment(
     })
 }
 
-/// The base's defaults, checked; the built-in base's are parsed and checked once per process.
+/// The base's defaults, checked. The built-in base's are parsed once per process and not
+/// checked at run time: `built_in_defaults_pass_the_shape_check` checks them at test time.
 fn base_defaults(base: &Base) -> Result<Value> {
     if base.folder.is_none() {
         static BUILT_IN: OnceLock<Result<Value>> = OnceLock::new();
-        return BUILT_IN.get_or_init(|| checked_defaults(base)).clone();
+        return BUILT_IN
+            .get_or_init(|| base.defaults.parse_mapping())
+            .clone();
     }
     checked_defaults(base)
 }
@@ -348,4 +365,16 @@ fn finish_values(rendered: &mut RenderedEnvironment) {
         &mut rendered.documents[slot(TargetKind::Application)],
         values,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_defaults_pass_the_shape_check() {
+        let base = Base::embedded();
+        let defaults = base.defaults.parse_mapping().unwrap();
+        assert_eq!(base_shape(&defaults, &base), Vec::new());
+    }
 }

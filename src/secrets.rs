@@ -8,7 +8,7 @@
 
 use serde_json::Value;
 
-use crate::field_path::FieldPath;
+use crate::field_path::{FieldPath, Segment};
 
 /// Where secrets belong instead; part of every refusal.
 pub const WHERE_SECRETS_BELONG: &str = "secrets belong in a Secret, referenced by name: seal the \
@@ -27,13 +27,15 @@ const SECRET_NAME_FRAGMENTS: [&str; 9] = [
     "credential",
 ];
 
-/// Fields that hold sealed data or references, not secrets.
+/// Fields that hold sealed data, not secrets (`spec.database.encryptedData` and below).
 fn is_allowed_reference(path: &FieldPath) -> bool {
-    let sealed = FieldPath::root()
-        .key("spec")
-        .key("database")
-        .key("encryptedData");
-    path.starts_with(&sealed)
+    const SEALED: [&str; 3] = ["spec", "database", "encryptedData"];
+    path.segments().len() >= SEALED.len()
+        && path
+            .segments()
+            .iter()
+            .zip(SEALED)
+            .all(|(segment, key)| matches!(segment, Segment::Key(k) if k == key))
 }
 
 /// Whether a field name looks like it holds a credential.
@@ -53,11 +55,13 @@ fn looks_like_key_material(text: &str) -> bool {
 /// Paths of every literal secret in `document`, in document order.
 pub fn find_literal_secrets(document: &Value, path: &FieldPath) -> Vec<FieldPath> {
     let mut found = Vec::new();
-    walk(document, path, &mut found);
+    let mut at = path.clone();
+    walk(document, &mut at, &mut found);
     found
 }
 
-fn walk(value: &Value, path: &FieldPath, found: &mut Vec<FieldPath>) {
+/// Walks with one path, pushed and popped; a path is cloned only for a finding.
+fn walk(value: &Value, path: &mut FieldPath, found: &mut Vec<FieldPath>) {
     if is_allowed_reference(path) {
         return;
     }
@@ -76,18 +80,21 @@ fn walk(value: &Value, path: &FieldPath, found: &mut Vec<FieldPath>) {
                 return;
             }
             for (key, item) in map {
-                let item_path = path.key(key);
+                path.push(Segment::Key(key.clone()));
                 let literal = matches!(item, Value::String(_) | Value::Number(_));
-                if literal && is_secret_name(key) && !is_allowed_reference(&item_path) {
-                    found.push(item_path);
+                if literal && is_secret_name(key) && !is_allowed_reference(path) {
+                    found.push(path.clone());
                 } else {
-                    walk(item, &item_path, found);
+                    walk(item, path, found);
                 }
+                path.pop();
             }
         }
         Value::Array(items) => {
             for (index, item) in items.iter().enumerate() {
-                walk(item, &path.index(index), found);
+                path.push(Segment::Index(index));
+                walk(item, path, found);
+                path.pop();
             }
         }
         Value::String(text) if looks_like_key_material(text) => found.push(path.clone()),

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Number, Value};
 
-use crate::field_path::FieldPath;
+use crate::field_path::{FieldPath, Segment};
 
 /// Why a document could not be read: a sentence and, when known, where.
 /// `duplicate_key` is set when the cause is a key repeated in one mapping.
@@ -51,7 +51,7 @@ pub fn parse_document(text: &str) -> Result<Value, ReadError> {
         check_aliases(text)?;
     }
     let parsed: serde_yaml::Value = serde_yaml::from_str(text).map_err(syntax_error)?;
-    to_json(parsed, &FieldPath::root())
+    to_json(parsed, &mut FieldPath::root())
 }
 
 /// Parses template output, which stagehand itself wrote (values reach it only through the
@@ -146,7 +146,8 @@ fn strip_locations(message: &str) -> String {
     out
 }
 
-fn to_json(value: serde_yaml::Value, path: &FieldPath) -> Result<Value, ReadError> {
+/// Converts with one path, pushed and popped; it is cloned only for an error.
+fn to_json(value: serde_yaml::Value, path: &mut FieldPath) -> Result<Value, ReadError> {
     if path.segments().len() > MAX_DEPTH {
         // Name where the deep part starts, not all 64 steps.
         return Err(ReadError::at_field(
@@ -160,13 +161,15 @@ fn to_json(value: serde_yaml::Value, path: &FieldPath) -> Result<Value, ReadErro
         serde_yaml::Value::Bool(flag) => Value::Bool(flag),
         serde_yaml::Value::Number(number) => Value::Number(to_json_number(&number, path)?),
         serde_yaml::Value::String(text) => Value::String(text),
-        serde_yaml::Value::Sequence(items) => Value::Array(
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(index, item)| to_json(item, &path.index(index)))
-                .collect::<Result<_, _>>()?,
-        ),
+        serde_yaml::Value::Sequence(items) => {
+            let mut array = Vec::with_capacity(items.len());
+            for (index, item) in items.into_iter().enumerate() {
+                path.push(Segment::Index(index));
+                array.push(to_json(item, path)?);
+                path.pop();
+            }
+            Value::Array(array)
+        }
         serde_yaml::Value::Mapping(mapping) => {
             let mut object = Map::with_capacity(mapping.len());
             for (key, item) in mapping {
@@ -183,7 +186,9 @@ fn to_json(value: serde_yaml::Value, path: &FieldPath) -> Result<Value, ReadErro
                         ));
                     }
                 };
-                let item = to_json(item, &path.key(&key))?;
+                path.push(Segment::Key(key.clone()));
+                let item = to_json(item, path)?;
+                path.pop();
                 object.insert(key, item);
             }
             Value::Object(object)

@@ -15,7 +15,7 @@ pub fn to_yaml_document(value: &Value) -> String {
         Value::Object(map) if !map.is_empty() => write_mapping(&mut out, map, 0, false),
         Value::Array(items) if !items.is_empty() => write_sequence(&mut out, items, 0, false),
         scalar => {
-            out.push_str(&scalar_text(scalar));
+            push_scalar(&mut out, scalar);
             out.push('\n');
         }
     }
@@ -33,7 +33,13 @@ pub fn to_yaml_stream<'a>(documents: impl IntoIterator<Item = &'a Value>) -> Str
 }
 
 fn indent(out: &mut String, width: usize) {
-    out.extend(std::iter::repeat_n(' ', width));
+    const SPACES: &str = "                                                                ";
+    let mut left = width;
+    while left > 0 {
+        let step = left.min(SPACES.len());
+        out.push_str(&SPACES[..step]);
+        left -= step;
+    }
 }
 
 fn write_mapping(out: &mut String, map: &Map<String, Value>, width: usize, inline_first: bool) {
@@ -41,7 +47,7 @@ fn write_mapping(out: &mut String, map: &Map<String, Value>, width: usize, inlin
         if position > 0 || !inline_first {
             indent(out, width);
         }
-        out.push_str(&string_text(key));
+        push_string(out, key);
         out.push(':');
         match value {
             Value::Object(inner) if !inner.is_empty() => {
@@ -54,7 +60,7 @@ fn write_mapping(out: &mut String, map: &Map<String, Value>, width: usize, inlin
             }
             scalar => {
                 out.push(' ');
-                out.push_str(&scalar_text(scalar));
+                push_scalar(out, scalar);
                 out.push('\n');
             }
         }
@@ -75,7 +81,7 @@ fn write_sequence(out: &mut String, items: &[Value], width: usize, inline_first:
                 write_sequence(out, nested, width + 2, true);
             }
             scalar => {
-                out.push_str(&scalar_text(scalar));
+                push_scalar(out, scalar);
                 out.push('\n');
             }
         }
@@ -83,23 +89,29 @@ fn write_sequence(out: &mut String, items: &[Value], width: usize, inline_first:
 }
 
 /// A scalar (or an empty collection) as YAML text.
-fn scalar_text(value: &Value) -> String {
+fn push_scalar(out: &mut String, value: &Value) {
     match value {
-        Value::Null => "null".to_string(),
-        Value::Bool(flag) => flag.to_string(),
-        Value::Number(number) => number.to_string(),
-        Value::String(text) => string_text(text),
-        Value::Array(_) => "[]".to_string(),
-        Value::Object(_) => "{}".to_string(),
+        Value::Null => out.push_str("null"),
+        Value::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
+        Value::Number(number) => out.push_str(&number.to_string()),
+        Value::String(text) => push_string(out, text),
+        Value::Array(_) => out.push_str("[]"),
+        Value::Object(_) => out.push_str("{}"),
     }
 }
 
 /// A string, plain when every reader agrees it is that string, double-quoted otherwise.
 pub fn string_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 2);
+    push_string(&mut out, text);
+    out
+}
+
+fn push_string(out: &mut String, text: &str) {
     if is_plain_safe(text) {
-        text.to_string()
+        out.push_str(text);
     } else {
-        double_quoted(text)
+        out.push_str(&double_quoted(text));
     }
 }
 
@@ -128,8 +140,7 @@ fn is_yaml_1_1_keyword(text: &str) -> bool {
     const WORDS: [&str; 12] = [
         "y", "n", "yes", "no", "true", "false", "on", "off", "null", "~", "=", "<<",
     ];
-    let lower = text.to_ascii_lowercase();
-    WORDS.contains(&lower.as_str())
+    text.len() <= 5 && WORDS.iter().any(|word| word.eq_ignore_ascii_case(text))
 }
 
 /// Anything a YAML 1.1 reader could take for an integer, float, sexagesimal number or
@@ -137,8 +148,7 @@ fn is_yaml_1_1_keyword(text: &str) -> bool {
 /// deliberately broader than the grammar (`1.2.3` is quoted too); quoting is always safe.
 fn looks_numeric(text: &str) -> bool {
     let unsigned = text.trim_start_matches(['+', '-']);
-    let lower = unsigned.to_ascii_lowercase();
-    if matches!(lower.as_str(), ".inf" | ".nan") {
+    if unsigned.eq_ignore_ascii_case(".inf") || unsigned.eq_ignore_ascii_case(".nan") {
         return true;
     }
     let Some(first) = unsigned.chars().next() else {
