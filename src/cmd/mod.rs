@@ -11,8 +11,12 @@ use std::path::PathBuf;
 
 use std::io::Write;
 
+use rayon::prelude::*;
+
+use crate::artifacts::RenderedEnvironment;
 use crate::error::{Error, Result};
 use crate::overlay::Override;
+use crate::pipeline::{RenderRequest, render};
 
 /// The environments named on the command line, or the current folder.
 pub fn environments_or_current(environments: &[PathBuf]) -> Vec<PathBuf> {
@@ -42,4 +46,21 @@ pub fn write_stdout(text: &str) -> Result<()> {
         )),
         _ => Ok(()),
     }
+}
+
+/// Renders every environment, in parallel across cores; results keep argument order.
+pub fn render_each(
+    environments: &[PathBuf],
+    overrides: &[Override],
+) -> Vec<Result<RenderedEnvironment>> {
+    environments
+        .par_iter()
+        .map(|environment| {
+            render(&RenderRequest {
+                environment: environment.clone(),
+                overrides: overrides.to_vec(),
+                repository_root: None,
+            })
+        })
+        .collect()
 }

@@ -1,14 +1,14 @@
 //! `stagehand render`: print the Kubernetes objects, or write (or check) an out-dir.
 
 use std::collections::BTreeMap;
-
-use rayon::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use rayon::prelude::*;
+
 use crate::artifacts::RenderedEnvironment;
 use crate::cli::{EXIT_DIFFERENCES, OutputFormat, RenderArgs, report};
-use crate::cmd::{environments_or_current, parse_overrides, write_stdout};
+use crate::cmd::{environments_or_current, parse_overrides, render_each, write_stdout};
 use crate::emit::{json_list, out_dir_files, yaml_stream};
 use crate::error::{Error, Result, report_line};
 use crate::out_dir::{changed_files, write_atomically};
@@ -44,16 +44,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     }
     // Render everything in memory first (in parallel; results keep argument order): any
     // error means nothing is written.
-    let outcomes: Vec<Result<RenderedEnvironment>> = environments
-        .par_iter()
-        .map(|environment| {
-            render(&RenderRequest {
-                environment: environment.clone(),
-                overrides: overrides.clone(),
-                repository_root: None,
-            })
-        })
-        .collect();
+    let outcomes = render_each(&environments, &overrides);
     let mut failures = Vec::new();
     let mut rendered_all = Vec::new();
     for outcome in outcomes {

@@ -2,12 +2,9 @@
 
 use std::process::ExitCode;
 
-use rayon::prelude::*;
-
 use crate::cli::{EXIT_ERROR, ValidateArgs};
-use crate::cmd::{environments_or_current, parse_overrides};
+use crate::cmd::{environments_or_current, parse_overrides, render_each};
 use crate::error::{Error, Result, Severity, report_line};
-use crate::pipeline::{RenderRequest, render};
 
 /// Runs `validate`: problems go to stderr, one `ok` line per valid environment to stdout.
 pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
@@ -16,17 +13,7 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
     let mut warnings = 0;
     let mut valid = Vec::new();
     let environments = environments_or_current(&args.environments);
-    // Rendered in parallel; reported in argument order.
-    let outcomes: Vec<_> = environments
-        .par_iter()
-        .map(|environment| {
-            render(&RenderRequest {
-                environment: environment.clone(),
-                overrides: overrides.clone(),
-                repository_root: None,
-            })
-        })
-        .collect();
+    let outcomes = render_each(&environments, &overrides);
     for (environment, outcome) in environments.iter().zip(outcomes) {
         let problems = match outcome {
             Ok(rendered) => {
