@@ -101,23 +101,24 @@ fn syntax_error(error: serde_yaml::Error) -> ReadError {
             duplicate_key: false,
         };
     }
+    let limit = |message: String, hint: &str| ReadError {
+        line,
+        field: None,
+        message,
+        hint: Some(hint.to_string()),
+        duplicate_key: false,
+    };
     if full.contains("recursion limit exceeded") {
-        return ReadError {
-            line,
-            field: None,
-            message: format!("the document is nested more than {MAX_DEPTH} levels deep"),
-            hint: Some("flatten it: an environment file needs a handful of levels".into()),
-            duplicate_key: false,
-        };
+        return limit(
+            format!("the document is nested more than {MAX_DEPTH} levels deep"),
+            "flatten it: an environment file needs a handful of levels",
+        );
     }
     if full.contains("repetition limit exceeded") {
-        return ReadError {
-            line,
-            field: None,
-            message: "YAML aliases expand to too much data".to_string(),
-            hint: Some("write the values out instead of nesting aliases".into()),
-            duplicate_key: false,
-        };
+        return limit(
+            "YAML aliases expand to too much data".to_string(),
+            "write the values out instead of nesting aliases",
+        );
     }
     let duplicate_key = full.contains("duplicate entry");
     ReadError {

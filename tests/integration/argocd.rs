@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::support::{Stagehand, assert_contains, parse_stream, read_yaml, repo, shared};
+use crate::support::{Stagehand, assert_contains, parse_stream, read_yaml, repo, shared, snapshot};
 
 const SOURCE_PATH: &str = "overlays/minicloud";
 const ALL_APIS: &str = "v1,v1/ConfigMap,v1/Secret,apps/v1,apps/v1/Deployment,networking.k8s.io/v1,\
@@ -72,23 +72,6 @@ fn generate(root: &Path, extra: &[(&str, &str)]) -> crate::support::Run {
         .current_dir(&root.join(SOURCE_PATH))
         .only_env(&cmp_variables(extra))
         .run()
-}
-
-/// Every file under `dir` with its bytes.
-fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
-    let mut files = BTreeMap::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path);
-            } else {
-                files.insert(path.clone(), std::fs::read(&path).unwrap());
-            }
-        }
-    }
-    files
 }
 
 #[test]

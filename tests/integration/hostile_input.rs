@@ -4,7 +4,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::support::{Stagehand, assert_contains, environment_with, repo, temp_environment};
+use crate::support::{
+    Stagehand, assert_contains, environment_with, repo, snapshot, temp_environment,
+};
 
 /// Runs `stagehand render .` in `dir`, asserting it ends within `limit` (a hang guard, not
 /// a benchmark: the limit is generous).
@@ -128,7 +130,7 @@ fn a_template_symlinked_outside_the_repository_is_refused() {
 fn render_validate_and_schema_write_nothing_into_the_repository() {
     let dir = temp_environment(&environment_with(""));
     std::fs::create_dir_all(dir.path().join(".git")).unwrap();
-    let before: Vec<_> = walk(dir.path());
+    let before = snapshot(dir.path());
     for args in [
         vec!["render", "."],
         vec!["render", ".", "-o", "json"],
@@ -138,26 +140,5 @@ fn render_validate_and_schema_write_nothing_into_the_repository() {
         let run = Stagehand::new(&args).current_dir(dir.path()).run();
         assert_eq!(run.code, 0, "{args:?}: {}", run.stderr);
     }
-    assert_eq!(walk(dir.path()), before);
-}
-
-fn walk(dir: &Path) -> Vec<(String, Vec<u8>)> {
-    let mut files = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).unwrap() {
-            let path = entry.unwrap().path();
-            if path.is_dir() {
-                pending.push(path.clone());
-            }
-            let bytes = if path.is_file() {
-                std::fs::read(&path).unwrap()
-            } else {
-                Vec::new()
-            };
-            files.push((path.display().to_string(), bytes));
-        }
-    }
-    files.sort();
-    files
+    assert_eq!(snapshot(dir.path()), before);
 }

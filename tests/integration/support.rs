@@ -127,3 +127,21 @@ pub fn kustomize(dir: &Path) -> Vec<serde_json::Value> {
     );
     parse_stream(&String::from_utf8(built.stdout).expect("kustomize prints UTF-8"))
 }
+
+/// Every file under `dir` with its bytes, to show that a command wrote nothing.
+pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    let mut files = std::collections::BTreeMap::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(folder) = pending.pop() {
+        for entry in std::fs::read_dir(&folder).expect("a readable folder") {
+            let path = entry.expect("a folder entry").path();
+            if path.is_dir() {
+                files.insert(path.clone(), Vec::new());
+                pending.push(path);
+            } else {
+                files.insert(path.clone(), std::fs::read(&path).expect("a readable file"));
+            }
+        }
+    }
+    files
+}
