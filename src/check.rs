@@ -187,7 +187,7 @@ impl Checker {
 
     fn typed_ingress(&mut self, ingress: &Value) {
         if let Err(error) =
-            serde_json::from_value::<k8s_openapi::api::networking::v1::Ingress>(ingress.clone())
+            <k8s_openapi::api::networking::v1::Ingress as serde::Deserialize>::deserialize(ingress)
         {
             self.fail(format!(
                 "the Ingress is not a valid networking.k8s.io/v1 Ingress: {error}"

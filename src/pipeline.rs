@@ -164,7 +164,7 @@ fn typed_environment(
     // The file and the base are checked already; what is left (a required field nobody
     // set, a wrong type from --set) makes typing fail. Only then walk the merged document,
     // to report every such problem rather than serde's first.
-    serde_path_to_error::deserialize::<_, Environment>(merged.clone()).map_err(|error| {
+    serde_path_to_error::deserialize::<_, Environment>(&merged).map_err(|error| {
         let problems: Vec<Problem> = check_document(&merged, &root, false, Completeness::Complete)
             .into_iter()
             .map(|finding| locator.locate(finding))
@@ -315,8 +315,10 @@ fn slot(target: TargetKind) -> usize {
         .unwrap_or(0)
 }
 
-/// Values patches first, then the values go into the Application, then every other
-/// patch; the final values are read back from the Application so both always agree.
+/// Values patches first, then the values move into the Application, then every other
+/// patch; the values then move back out for the checks, and [`finish_values`] copies the
+/// final (escaped) values into the Application, so both always agree. Moved, not cloned:
+/// this is the hot path.
 fn apply_all_patches(
     environment: &Environment,
     rendered: &mut RenderedEnvironment,
@@ -324,7 +326,7 @@ fn apply_all_patches(
     let patches = &environment.patches;
     let mut findings =
         patch::apply_patches(patches, &[TargetKind::HelmValues], &mut rendered.documents);
-    let values = rendered.documents[slot(TargetKind::HelmValues)].clone();
+    let values = std::mem::take(&mut rendered.documents[slot(TargetKind::HelmValues)]);
     if !embed_values(
         &mut rendered.documents[slot(TargetKind::Application)],
         values,
@@ -350,8 +352,11 @@ fn apply_all_patches(
         &others,
         &mut rendered.documents,
     ));
-    if let Some(values) = rendered.documents[slot(TargetKind::Application)].pointer(VALUES_OBJECT) {
-        rendered.documents[slot(TargetKind::HelmValues)] = values.clone();
+    if let Some(values) =
+        rendered.documents[slot(TargetKind::Application)].pointer_mut(VALUES_OBJECT)
+    {
+        let values = std::mem::take(values);
+        rendered.documents[slot(TargetKind::HelmValues)] = values;
     }
     findings
 }
