@@ -2,9 +2,6 @@
 //! environment file changes the structure, and the bytes do not depend on locale, time
 //! zone or key order.
 
-use std::io::Write;
-use std::process::{Command, Stdio};
-
 use serde_json::Value;
 
 use crate::support::{Stagehand, environment_with, parse_stream, temp_environment};
@@ -27,31 +24,9 @@ const AMBIGUOUS: [&str; 14] = [
     "1:20:30",
 ];
 
-/// Loads a YAML stream with PyYAML (a YAML 1.1 reader) and returns it as JSON.
+/// One stream through PyYAML, as a JSON list of its documents.
 fn load_with_pyyaml(stream: &str) -> Value {
-    let script = "import sys, json, yaml\n\
-                  docs = [d for d in yaml.safe_load_all(sys.stdin) if d is not None]\n\
-                  json.dump(docs, sys.stdout, default=str)\n";
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("python3 is installed (.ci/run installs PyYAML)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stream.as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(
-        output.status.success(),
-        "PyYAML failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    serde_json::from_slice(&output.stdout).unwrap()
+    Value::from(crate::support::load_with_pyyaml(&[stream.to_string()]).remove(0))
 }
 
 fn ambiguous_environment() -> String {

@@ -3,8 +3,6 @@
 //! change which objects or keys are rendered.
 
 use std::collections::BTreeSet;
-use std::io::Write;
-use std::process::{Command, Stdio};
 
 use proptest::prelude::*;
 use proptest::strategy::ValueTree;
@@ -145,7 +143,7 @@ fn no_string_in_the_environment_changes_which_objects_or_keys_are_rendered() {
 
 #[test]
 fn rendered_streams_read_back_unchanged_by_pyyaml() {
-    // One PyYAML process for many renders: each line of input is one JSON-encoded stream.
+    // One PyYAML process for all renders.
     let mut runner = TestRunner::deterministic();
     let strategy = (tricky_string(), tricky_string());
     let mut streams = Vec::new();
@@ -155,7 +153,7 @@ fn rendered_streams_read_back_unchanged_by_pyyaml() {
         let Some(rendered) = render_with(&format!("x{title}"), "o", &annotation) else {
             continue;
         };
-        streams.push(serde_json::to_string(&stagehand::emit::yaml_stream(&rendered)).unwrap());
+        streams.push(stagehand::emit::yaml_stream(&rendered));
         expected.push(
             rendered
                 .kubernetes_objects()
@@ -163,24 +161,7 @@ fn rendered_streams_read_back_unchanged_by_pyyaml() {
                 .collect::<Vec<Value>>(),
         );
     }
-    let script = "import sys, json, yaml\n\
-                  out = [[d for d in yaml.safe_load_all(json.loads(line)) if d is not None] for line in sys.stdin]\n\
-                  json.dump(out, sys.stdout, default=str)\n";
-    let mut child = Command::new("python3")
-        .args(["-c", script])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 with PyYAML");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(streams.join("\n").as_bytes())
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    assert!(output.status.success());
-    let read: Vec<Vec<Value>> = serde_json::from_slice(&output.stdout).unwrap();
+    let read = crate::support::load_with_pyyaml(&streams);
     assert!(
         expected.len() > 250,
         "too few inputs rendered: {}",

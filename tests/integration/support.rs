@@ -145,3 +145,37 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     }
     files
 }
+
+/// Loads each YAML stream with PyYAML (a YAML 1.1 reader), in one python3 process, and
+/// returns each stream's documents as JSON.
+pub fn load_with_pyyaml(streams: &[String]) -> Vec<Vec<serde_json::Value>> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let script = "import sys, json, yaml\n\
+                  out = [[d for d in yaml.safe_load_all(json.loads(line)) if d is not None] for line in sys.stdin]\n\
+                  json.dump(out, sys.stdout, default=str)\n";
+    let mut child = std::process::Command::new("python3")
+        .args(["-c", script])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("python3 is installed (.ci/run installs PyYAML)");
+    let lines: Vec<String> = streams
+        .iter()
+        .map(|s| serde_json::to_string(s).unwrap())
+        .collect();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(lines.join("\n").as_bytes())
+        .unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "PyYAML failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    serde_json::from_slice(&output.stdout).unwrap()
+}
