@@ -9,6 +9,11 @@ use std::path::Path;
 
 use crate::field_path::FieldPath;
 
+/// Exit code for "differences found" (`diff`, `render --check`), as grep and diff use 1.
+pub const EXIT_DIFFERENCES: u8 = 1;
+/// Exit code for usage and input errors: every [`Error`] ends a command with it.
+pub const EXIT_ERROR: u8 = 2;
+
 /// Where a problem was found: a file (or `--set`) and, when known, a line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Origin {
@@ -188,6 +193,13 @@ impl Error {
         match self {
             Self::Invalid(problems) => problems.iter().map(report_line).collect(),
             other => vec![format!("error: {other}")],
+        }
+    }
+
+    /// Prints the error to stderr, one line per problem.
+    pub fn eprint(&self) {
+        for line in self.report_lines() {
+            eprintln!("{line}");
         }
     }
 }

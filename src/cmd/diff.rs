@@ -3,15 +3,56 @@
 //! differences; 2: error (naming the side that failed).
 
 use std::io::IsTerminal;
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::{DiffArgs, DiffFormat, EXIT_DIFFERENCES};
+use clap::ValueEnum;
+
 use crate::cmd::write_stdout;
 use crate::diff::sources::{
     extract_revision, find_environments, load_side, render_all, repository_relative, repository_top,
 };
 use crate::diff::{DiffReport, IgnoreRules, compare, format};
-use crate::error::{Error, Result};
+use crate::error::{EXIT_DIFFERENCES, Error, Result};
+
+/// Examples shown by `stagehand diff --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  stagehand diff --base origin/main                    every environment under .
+  stagehand diff --base HEAD overlays/minicloud        one environment
+  stagehand diff --base origin/main --format markdown  for a pull-request comment
+  stagehand diff rendered-old rendered-new             two render --out-dir folders
+  stagehand diff --base HEAD --ignore 'metadata.annotations.argocd.argoproj.io/*'
+
+Exit codes: 0 no differences, 1 differences, 2 error.";
+
+/// Arguments of `diff`.
+#[derive(Debug, clap::Args)]
+pub struct DiffArgs {
+    /// Compare the environments at this git revision with the working tree.
+    #[arg(long, value_name = "REV")]
+    pub base: Option<String>,
+    /// With --base: where to look for environments [default: .]. Without: the two sides.
+    #[arg(value_name = "PATHS")]
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    pub format: DiffFormat,
+    /// Leave out changes at field paths matching this glob (repeatable).
+    #[arg(long, value_name = "PATH_GLOB")]
+    pub ignore: Vec<String>,
+}
+
+/// How `diff` prints its report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// Text for terminals (coloured on a terminal unless NO_COLOR is set).
+    Text,
+    /// Markdown for a pull-request comment, at most 65,000 characters.
+    Markdown,
+    /// JSON for machines.
+    Json,
+}
 
 /// Runs `diff`.
 pub fn run(args: &DiffArgs) -> Result<ExitCode> {

@@ -11,11 +11,32 @@ use crate::argocd::api_versions::{check_api_versions, check_kube_version};
 use crate::argocd::parameters::overrides;
 use crate::argocd::plugin_env::PluginEnvironment;
 use crate::artifacts::RenderedEnvironment;
-use crate::cli::{EXIT_ERROR, GenerateArgs};
 use crate::cmd::write_stdout;
 use crate::emit::yaml_stream;
-use crate::error::{Error, Result};
+use crate::error::{EXIT_ERROR, Error, Result};
 use crate::pipeline::{RenderRequest, render};
+
+/// What `stagehand generate --help` adds: the inputs, and how to reproduce a sync.
+pub const EXAMPLES: &str = "\
+Reads what ArgoCD's cmp-server provides: the working directory (the application's folder in a
+copy of the repository), ARGOCD_APP_SOURCE_PATH (to find the repository root),
+ARGOCD_ENV_ENVIRONMENT (an environment file other than ./environment.yaml),
+ARGOCD_APP_PARAMETERS or PARAM_* (parameters), KUBE_VERSION and KUBE_API_VERSIONS (checked).
+
+Example, reproducing a sync locally:
+  cd overlays/minicloud
+  ARGOCD_APP_SOURCE_PATH=overlays/minicloud \\
+  ARGOCD_APP_PARAMETERS='[{\"name\":\"hostname\",\"string\":\"portal.example.org\"}]' \\
+  KUBE_API_VERSIONS=v1,networking.k8s.io/v1,cert-manager.io/v1,bitnami.com/v1alpha1,argoproj.io/v1alpha1 \\
+  stagehand generate --explain";
+
+/// Arguments of `generate`.
+#[derive(Debug, clap::Args)]
+pub struct GenerateArgs {
+    /// Also print, on stderr, the inputs used and a command that reproduces the run.
+    #[arg(long)]
+    pub explain: bool,
+}
 
 /// Most error lines shown in the ArgoCD UI; the rest are counted.
 pub const MAX_UI_LINES: usize = 5;

@@ -8,8 +8,15 @@ use crate::argocd::plugin_env::PluginEnvironment;
 use crate::error::Result;
 use crate::pipeline::{RenderRequest, render};
 
+/// Examples shown by `stagehand parameters --help`.
+pub const EXAMPLES: &str = "Example (from the application folder):\n  stagehand parameters";
+
+/// Arguments of `parameters` (none: it reads what the cmp-server provides).
+#[derive(Debug, clap::Args)]
+pub struct ParametersArgs {}
+
 /// Runs `parameters` in the application folder.
-pub fn run() -> Result<ExitCode> {
+pub fn run(_args: &ParametersArgs) -> Result<ExitCode> {
     let plugin = PluginEnvironment::from_process()?;
     // Announce the file's own values: the Application's parameters are what the UI edits.
     let rendered = render(&RenderRequest {

@@ -6,13 +6,53 @@ use std::process::ExitCode;
 
 use rayon::prelude::*;
 
+use clap::ValueEnum;
+
 use crate::artifacts::RenderedEnvironment;
-use crate::cli::{EXIT_DIFFERENCES, OutputFormat, RenderArgs, report};
 use crate::cmd::{environments_or_current, parse_overrides, render_each, write_stdout};
 use crate::emit::{json_list, out_dir_files, yaml_stream};
-use crate::error::{Error, Result, report_line};
+use crate::error::{EXIT_DIFFERENCES, Error, Result, report_line};
 use crate::out_dir::{changed_files, write_atomically};
 use crate::pipeline::{RenderRequest, render};
+
+/// Examples shown by `stagehand render --help`.
+pub const EXAMPLES: &str = "\
+Examples:
+  stagehand render overlays/minicloud
+  stagehand render overlays/minicloud -o json
+  stagehand render overlays/minicloud --out-dir rendered/minicloud
+  stagehand render overlays/dev overlays/prod --out-dir rendered
+  stagehand render overlays/minicloud --out-dir rendered/minicloud --check
+  stagehand render overlays/dev --set spec.hostname=portal.example.org";
+
+/// Arguments of `render`.
+#[derive(Debug, clap::Args)]
+pub struct RenderArgs {
+    /// Environment files, or folders holding environment.yaml [default: .]
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<PathBuf>,
+    /// Write one file per artifact into DIR (DIR/<name>/ for several environments).
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// With --out-dir: write nothing; exit 1 if any file would change.
+    #[arg(long, requires = "out_dir")]
+    pub check: bool,
+    /// Override a field last, e.g. --set spec.hostname=portal.example.org (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<String>,
+    /// Output format of the printed objects.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Yaml)]
+    pub output: OutputFormat,
+}
+
+/// How `render` prints objects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// A YAML stream, one document per object.
+    Yaml,
+    /// A JSON v1 List.
+    Json,
+}
 
 /// Runs `render`.
 pub fn run(args: &RenderArgs) -> Result<ExitCode> {
@@ -54,7 +94,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
         }
     }
     if let Some(last) = failures.pop() {
-        failures.iter().for_each(report);
+        failures.iter().for_each(Error::eprint);
         return Err(last);
     }
     let targets = target_folders(out_dir, &environments, &rendered_all)?;

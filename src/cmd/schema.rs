@@ -11,8 +11,17 @@ use crate::base::Base;
 use crate::error::Result;
 use crate::shape::{SCHEMA_TEXT, derived_schema};
 
+/// Examples shown by `stagehand schema --help`.
+pub const EXAMPLES: &str = "Example:\n  stagehand schema > environment.schema.json\n  \
+    then start environment files with:\n  \
+    # yaml-language-server: $schema=environment.schema.json";
+
+/// Arguments of `schema` (none).
+#[derive(Debug, clap::Args)]
+pub struct SchemaArgs {}
+
 /// Runs `schema`: prints the committed schema (kept equal to [`published_schema`] by a test).
-pub fn run() -> Result<ExitCode> {
+pub fn run(_args: &SchemaArgs) -> Result<ExitCode> {
     crate::cmd::write_stdout(SCHEMA_TEXT)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,10 +1,25 @@
 //! `stagehand validate`: check several environments and report every problem.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cli::{EXIT_ERROR, ValidateArgs};
 use crate::cmd::{environments_or_current, parse_overrides, render_each};
-use crate::error::{Error, Result, Severity, report_line};
+use crate::error::{EXIT_ERROR, Error, Result, Severity, report_line};
+
+/// Examples shown by `stagehand validate --help`.
+pub const EXAMPLES: &str =
+    "Examples:\n  stagehand validate overlays/minicloud\n  stagehand validate overlays/*";
+
+/// Arguments of `validate`.
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Environment files, or folders holding environment.yaml [default: .]
+    #[arg(value_name = "ENV")]
+    pub environments: Vec<PathBuf>,
+    /// Override a field last, as for render (repeatable).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub overrides: Vec<String>,
+}
 
 /// Runs `validate`: problems go to stderr, one `ok` line per valid environment to stdout.
 pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
@@ -23,9 +38,7 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
             Err(Error::Invalid(problems)) => problems,
             Err(other) => {
                 errors += 1;
-                for line in other.report_lines() {
-                    eprintln!("{line}");
-                }
+                other.eprint();
                 continue;
             }
         };

@@ -382,6 +382,9 @@ fn parameters_announce_current_values_in_the_shape_argocd_reads() {
 
 #[test]
 fn kustomize_builds_the_plugin_config_map_and_the_sidecar() {
+    if !crate::support::available(&[crate::support::Need::Kubectl]) {
+        return;
+    }
     let objects = crate::support::kustomize(&repo().join("argocd-cmp"));
     let config_map = objects.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
     assert_eq!(config_map["metadata"]["name"], "stagehand-cmp-plugin");
@@ -521,6 +524,9 @@ fn stagehand_parameter_names() -> Vec<String> {
 
 #[test]
 fn the_example_application_names_the_plugin_and_is_a_valid_application() {
+    if !crate::support::available(&[crate::support::Need::Shared("schemas")]) {
+        return;
+    }
     let application = read_yaml(&repo().join("argocd-cmp/example-application.yaml"));
     let plugin = read_yaml(&repo().join("argocd-cmp/plugin.yaml"));
     let expected_name = format!(

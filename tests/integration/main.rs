@@ -6,7 +6,12 @@
 //! a new folder under `tests/fixtures/errors/` (picked up by `error_fixtures.rs`);
 //! commands and flags → `commands.rs`; the ArgoCD plugin → `argocd.rs`; `diff` → `diff.rs`;
 //! properties over arbitrary strings (proptest) → `properties.rs`;
-//! input too big, too odd or too clever for a fixture file → `hostile_input.rs`.
+//! input too big, too odd or too clever for a fixture file → `hostile_input.rs`; the
+//! README's set-up commands and `.ci/run` → `readme.rs`.
+//!
+//! A test that needs something from outside the project (`../shared`, PyYAML, kubectl,
+//! helm) starts with `if !support::available(&[...]) { return; }`: it skips with a notice,
+//! or fails when `CI` is set.
 
 mod argocd;
 mod commands;
@@ -17,6 +22,7 @@ mod hostile_input;
 mod out_dir;
 mod output_contract;
 mod properties;
+mod readme;
 mod schemas;
 mod seed_reference;
 mod support;

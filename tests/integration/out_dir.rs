@@ -61,6 +61,9 @@ fn writes_the_eight_files_with_valid_checksums_and_nothing_on_stdout() {
 
 #[test]
 fn kubectl_kustomize_builds_the_same_objects_as_the_stream() {
+    if !crate::support::available(&[crate::support::Need::Kubectl]) {
+        return;
+    }
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("minicloud");
     assert_eq!(render_into(&["overlays/minicloud"], &out, &[]).code, 0);

@@ -44,6 +44,9 @@ fn ambiguous_environment() -> String {
 
 #[test]
 fn a_yaml_1_1_reader_reads_every_value_back_as_the_same_string() {
+    if !crate::support::available(&[crate::support::Need::PyYaml]) {
+        return;
+    }
     let dir = temp_environment(&ambiguous_environment());
     let yaml = Stagehand::new(["render", "."])
         .current_dir(dir.path())
@@ -72,6 +75,9 @@ fn a_yaml_1_1_reader_reads_every_value_back_as_the_same_string() {
 
 #[test]
 fn a_hostile_title_stays_one_string_and_adds_nothing() {
+    if !crate::support::available(&[crate::support::Need::PyYaml]) {
+        return;
+    }
     let hostile = "evil\n---\nkind: Secret\nmetadata: {name: x}\n# comment: \"quoted\" 'single' {{ .Values.x }}";
     let plain_dir = temp_environment(&environment_with(
         "  app: { title: plain, organization: o }\n",

@@ -95,6 +95,9 @@ fn rendered_minicloud() -> (tempfile::TempDir, std::path::PathBuf) {
 
 #[test]
 fn values_hold_every_seed_value_plus_the_wait_for_postgres_init_container() {
+    if !crate::support::available(&[crate::support::Need::Shared("seed/reference")]) {
+        return;
+    }
     let (_dir, out) = rendered_minicloud();
     let seed = read_yaml(&shared().join("seed/reference/backstage-values.yaml"));
     let rendered = read_yaml(&out.join("values.yaml"));
@@ -111,6 +114,9 @@ fn values_hold_every_seed_value_plus_the_wait_for_postgres_init_container() {
 
 #[test]
 fn certificate_and_ingress_equal_the_seed_plus_label_and_sync_wave() {
+    if !crate::support::available(&[crate::support::Need::Shared("seed/reference")]) {
+        return;
+    }
     let (_dir, out) = rendered_minicloud();
     for file in ["certificate.yaml", "ingress.yaml"] {
         let seed = read_yaml(&shared().join("seed/reference").join(file));
@@ -121,6 +127,9 @@ fn certificate_and_ingress_equal_the_seed_plus_label_and_sync_wave() {
 
 #[test]
 fn sealed_secret_replaces_the_out_of_band_secret_without_any_value() {
+    if !crate::support::available(&[crate::support::Need::Shared("seed/reference")]) {
+        return;
+    }
     let (_dir, out) = rendered_minicloud();
     let seed = read_yaml(&shared().join("seed/reference/postgres-secret.yaml"));
     let sealed = read_yaml(&out.join("sealed-secret.yaml"));
@@ -152,6 +161,9 @@ fn sealed_secret_replaces_the_out_of_band_secret_without_any_value() {
 
 #[test]
 fn location_entity_lists_the_seed_catalog_targets() {
+    if !crate::support::available(&[crate::support::Need::Shared("seed/reference")]) {
+        return;
+    }
     let (_dir, out) = rendered_minicloud();
     let seed = read_yaml(&shared().join("seed/reference/backstage-values.yaml"));
     let location = read_yaml(&out.join("catalog-locations.yaml"));

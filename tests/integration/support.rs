@@ -8,9 +8,80 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `../shared` beside the repository: seed reference YAML and public schemas.
+/// `../shared` beside the repository: seed reference YAML, public schemas, the chart.
+/// Only this team's layout has it: tests that read it first ask [`available`].
 pub fn shared() -> PathBuf {
     repo().join("../shared")
+}
+
+/// Something from outside the project that a test needs.
+#[derive(Debug, Clone, Copy)]
+pub enum Need {
+    /// A file or folder under `../shared` (relative to it).
+    Shared(&'static str),
+    /// `python3` with PyYAML (`pip install pyyaml`).
+    PyYaml,
+    /// `kubectl` (with its built-in kustomize).
+    Kubectl,
+}
+
+impl Need {
+    fn describe(self) -> String {
+        match self {
+            Self::Shared(path) => format!("../shared/{path} (test data beside the repository)"),
+            Self::PyYaml => "python3 with PyYAML (pip install pyyaml)".into(),
+            Self::Kubectl => "kubectl".into(),
+        }
+    }
+
+    fn is_met(self) -> bool {
+        use std::sync::OnceLock;
+        static PYYAML: OnceLock<bool> = OnceLock::new();
+        static KUBECTL: OnceLock<bool> = OnceLock::new();
+        let runs = |program: &str, args: &[&str]| {
+            Command::new(program)
+                .args(args)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .is_ok_and(|status| status.success())
+        };
+        match self {
+            Self::Shared(path) => shared().join(path).exists(),
+            Self::PyYaml => *PYYAML.get_or_init(|| runs("python3", &["-c", "import yaml"])),
+            Self::Kubectl => *KUBECTL.get_or_init(|| runs("kubectl", &["version", "--client"])),
+        }
+    }
+}
+
+/// Whether CI runs the tests (`CI` set and not empty): then nothing may be skipped.
+pub fn in_ci() -> bool {
+    std::env::var_os("CI").is_some_and(|value| !value.is_empty())
+}
+
+/// Whether every need is met. When one is not, the test should return at once: outside
+/// CI this prints a one-line skip notice (past the test harness's capture, so it shows);
+/// with `CI` set it fails the test instead, so CI can never pass by skipping.
+pub fn available(needs: &[Need]) -> bool {
+    use std::io::Write;
+    let Some(missing) = needs.iter().find(|need| !need.is_met()) else {
+        return true;
+    };
+    let test = std::thread::current()
+        .name()
+        .unwrap_or("a test")
+        .to_string();
+    assert!(
+        !in_ci(),
+        "{test}: {} is missing, and CI is set: .ci/run must provide it",
+        missing.describe()
+    );
+    let _ = writeln!(
+        std::io::stderr(),
+        "skipped {test}: needs {}",
+        missing.describe()
+    );
+    false
 }
 
 /// One run of `stagehand`: exit code, stdout, stderr.
@@ -151,9 +222,18 @@ pub fn snapshot(dir: &Path) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
 pub fn load_with_pyyaml(streams: &[String]) -> Vec<Vec<serde_json::Value>> {
     use std::io::Write;
     use std::process::Stdio;
+    // JSON keeps PyYAML's types apart (5432 is not "5432"); what JSON has no type for (a
+    // date, a timestamp, binary) and non-string keys come back tagged with their Python
+    // type, so a value YAML 1.1 retyped can never compare equal to the string it was.
     let script = "import sys, json, yaml\n\
-                  out = [[d for d in yaml.safe_load_all(json.loads(line)) if d is not None] for line in sys.stdin]\n\
-                  json.dump(out, sys.stdout, default=str)\n";
+                  def key(k):\n    return k if isinstance(k, str) else '!!%s %r' % (type(k).__name__, k)\n\
+                  def typed(v):\n    \
+                      if isinstance(v, dict): return {key(k): typed(x) for k, x in v.items()}\n    \
+                      if isinstance(v, list): return [typed(x) for x in v]\n    \
+                      if v is None or isinstance(v, (bool, int, float, str)): return v\n    \
+                      return {'!!' + type(v).__name__: str(v)}\n\
+                  out = [[typed(d) for d in yaml.safe_load_all(json.loads(line)) if d is not None] for line in sys.stdin]\n\
+                  json.dump(out, sys.stdout)\n";
     let mut child = std::process::Command::new("python3")
         .args(["-c", script])
         .stdin(Stdio::piped())
