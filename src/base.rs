@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
-use crate::error::{Error, Origin, Problem, Result};
+use crate::error::{Error, Origin, Problem, Result, shorten};
 use crate::field_path::FieldPath;
 use crate::load::{SourceFile, read_text_file};
 
@@ -34,6 +34,18 @@ const EMBEDDED_TEMPLATES: [&str; 6] = [
 
 /// How the built-in base's files are named in messages.
 pub const EMBEDDED_LABEL: &str = "<built-in base>";
+
+/// Where an environment file lies: its folder, and the repository tree it may read from.
+#[derive(Debug, Clone, Copy)]
+pub struct Placement<'a> {
+    /// The environment file's folder.
+    pub folder: &'a Path,
+    /// The root of the repository (or of the part of it ArgoCD sent).
+    pub root: &'a Path,
+    /// Where `root` lies in the repository, when only a subtree of it is present
+    /// (ArgoCD's `--plugin-use-manifest-generate-paths`).
+    pub received_subtree: Option<&'a str>,
+}
 
 /// Defaults and templates, from the binary or from a folder in the repository.
 #[derive(Debug)]
@@ -67,38 +79,64 @@ impl Base {
         }
     }
 
-    /// The base in `folder`, which must lie inside `repository_root`. Templates present in
-    /// `folder/templates/` replace the built-in ones of the same name.
+    /// The base `reference` (the `base:` value, relative to the environment's folder),
+    /// which must lie inside the placement's root. Templates present in its `templates/`
+    /// replace the built-in ones of the same name.
     pub fn from_folder(
-        folder: &Path,
-        repository_root: &Path,
+        reference: &str,
+        placement: &Placement<'_>,
         referenced_from: Origin,
     ) -> Result<Self> {
+        let repository_root = placement.root;
+        let folder = if placement.folder == Path::new(".") {
+            Path::new(reference).to_path_buf()
+        } else {
+            placement.folder.join(reference)
+        };
         let field = Some(FieldPath::root().key("base"));
-        let refuse = |message: String, hint: &str| {
+        // With only a subtree of the repository present, a base outside it was not sent.
+        let outside_hint = |hint: &str| match placement.received_subtree {
+            Some(subtree) => format!(
+                "ArgoCD sent only the repository's `{subtree}` folder (its repo-server runs with \
+                 --plugin-use-manifest-generate-paths): add the base's folder to the Application's \
+                 argocd.argoproj.io/manifest-generate-paths annotation, e.g. `.;{}`",
+                shorten(reference)
+            ),
+            None => hint.to_string(),
+        };
+        let refuse = |message: String, hint: String| {
             Error::problem(
                 Problem::error(referenced_from.clone(), field.clone(), message).with_hint(hint),
             )
         };
         let resolved = folder.canonicalize().map_err(|_| {
             refuse(
-                format!("base folder `{}` does not exist", folder.display()),
-                "give a folder, relative to the environment file, that holds environment.yaml",
+                format!("base folder `{}` does not exist", shorten(reference)),
+                outside_hint(
+                    "give a folder, relative to the environment file, that holds environment.yaml",
+                ),
             )
         })?;
         if !resolved.starts_with(repository_root) {
             return Err(refuse(
                 format!(
                     "base folder `{}` resolves to {}, outside the repository {}",
-                    folder.display(),
+                    shorten(reference),
                     resolved.display(),
                     repository_root.display()
                 ),
-                "a base must lie inside the repository that holds the environment file",
+                outside_hint(
+                    "a base must lie inside the repository that holds the environment file",
+                ),
             ));
         }
-        let defaults_path = confined(&resolved.join("environment.yaml"), repository_root)
-            .map_err(|message| refuse(message, "the base folder must hold environment.yaml"))?;
+        let defaults_path =
+            confined(&resolved.join("environment.yaml"), repository_root).map_err(|message| {
+                refuse(
+                    message,
+                    "the base folder must hold environment.yaml".to_string(),
+                )
+            })?;
         let defaults = read_text_file(&defaults_path, &defaults_path.display().to_string())?;
         let mut base = Self {
             defaults,

@@ -48,6 +48,9 @@ pub enum Command {
     /// Application's parameters and print its objects.
     #[command(after_help = cmd::generate::EXAMPLES)]
     Generate(cmd::generate::GenerateArgs),
+    /// ArgoCD plugin: print the environment file if the working directory is one to render.
+    #[command(after_help = cmd::discover::EXAMPLES)]
+    Discover(cmd::discover::DiscoverArgs),
     /// ArgoCD plugin: print the parameter announcement (JSON) for the ArgoCD UI.
     #[command(after_help = cmd::parameters::EXAMPLES)]
     Parameters(cmd::parameters::ParametersArgs),
@@ -64,6 +67,7 @@ pub fn run() -> ExitCode {
         Command::Validate(args) => cmd::validate::run(&args),
         Command::Diff(args) => cmd::diff::run(&args),
         Command::Generate(args) => cmd::generate::run(&args),
+        Command::Discover(args) => cmd::discover::run(&args),
         Command::Parameters(args) => cmd::parameters::run(&args),
         Command::Schema(args) => cmd::schema::run(&args),
     };

@@ -127,6 +127,16 @@ pub fn postgres_host(release_name: &str) -> String {
     }
 }
 
+/// The name of the Application stagehand renders: `spec.argocd.applicationName`, else
+/// `<releaseName>-<metadata.name>`.
+pub fn application_name(environment: &Environment) -> String {
+    let spec = &environment.spec;
+    spec.argocd
+        .application_name
+        .clone()
+        .unwrap_or_else(|| format!("{}-{}", spec.release_name, environment.metadata.name))
+}
+
 /// Hosts Backstage must be allowed to read: every location's host, then the extra hosts,
 /// first occurrence kept, so the order is stable and follows the file (seed gotcha 2).
 pub fn reading_allow_hosts(locations: &[String], extra: &[String]) -> Vec<String> {
@@ -243,7 +253,7 @@ impl TemplateContext {
                 ),
             },
             argocd: ArgoCdContext {
-                application_name: format!("{}-{name}", spec.release_name),
+                application_name: application_name(environment),
                 namespace: spec.argocd.namespace.clone(),
                 project: spec.argocd.project.clone(),
                 destination_server: spec.argocd.destination_server.clone(),

@@ -349,6 +349,10 @@ pub struct ArgoCd {
     pub destination_server: String,
     /// Sync the chart automatically (with prune and self-heal).
     pub auto_sync: bool,
+    /// Name of the Application stagehand renders; `<releaseName>-<metadata.name>` when
+    /// absent. It must differ from the Application that runs the plugin.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub application_name: Option<String>,
 }
 
 /// JSON-patch operations for one rendered object.

@@ -196,6 +196,34 @@ impl Error {
         }
     }
 
+    /// The same error with file names starting `from` rewritten to start `to` (so a
+    /// temporary checkout reads `REV:path`, and ArgoCD's copy reads as the repository).
+    pub fn relabel(self, from: &str, to: &str) -> Self {
+        match self {
+            Self::Invalid(problems) => Self::Invalid(
+                problems
+                    .into_iter()
+                    .map(|mut problem| {
+                        if let Some(rest) = problem.origin.file.strip_prefix(from) {
+                            problem.origin.file = format!("{to}{rest}");
+                        }
+                        problem
+                    })
+                    .collect(),
+            ),
+            Self::Io {
+                path,
+                action,
+                reason,
+            } => Self::Io {
+                path: path.replacen(from, to, 1),
+                action,
+                reason,
+            },
+            Self::Usage(message) => Self::Usage(message.replace(from, to)),
+        }
+    }
+
     /// Prints the error to stderr, one line per problem.
     pub fn eprint(&self) {
         for line in self.report_lines() {
@@ -228,6 +256,18 @@ fn describe_io_error(error: &std::io::Error) -> String {
         ErrorKind::PermissionDenied => "permission denied".to_string(),
         ErrorKind::InvalidData => "the file is not valid UTF-8 text".to_string(),
         _ => error.to_string(),
+    }
+}
+
+/// Longest piece of user text (a key, a name) quoted in a message, in characters.
+pub const MAX_QUOTED_CHARS: usize = 40;
+
+/// `text` cut to [`MAX_QUOTED_CHARS`] characters (with `…`), for quoting in a message: a
+/// hostile file must not be able to fill a terminal, a log or a PR comment.
+pub fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    match text.char_indices().nth(MAX_QUOTED_CHARS) {
+        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
+        None => text.into(),
     }
 }
 

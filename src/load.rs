@@ -103,6 +103,69 @@ impl SourceFile {
     }
 }
 
+/// What a YAML file declares itself to be, by its top-level `apiVersion` and `kind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeclaredKind {
+    /// `apiVersion: stagehand/...` and `kind: Environment`.
+    Environment,
+    /// `apiVersion: stagehand/...` and `kind: Base` (a base's defaults).
+    Base,
+    /// Anything else: not a file of stagehand's.
+    Other,
+}
+
+/// Reads the declaration from the file's top-level lines, without parsing the rest: a
+/// broken environment file is still an environment (so its errors get reported), and an
+/// unrelated `environment.yaml` (Conda, Ansible) is recognised without reading its values.
+pub fn declared_kind(text: &str) -> DeclaredKind {
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut api_version = None;
+    let mut kind = None;
+    for line in text.lines() {
+        let line = line.trim_end_matches('\r');
+        if let Some(value) = top_level_value(line, "apiVersion") {
+            api_version.get_or_insert(value);
+        } else if let Some(value) = top_level_value(line, "kind") {
+            kind.get_or_insert(value);
+        }
+    }
+    // A file written as one JSON object (also YAML) has no top-level lines of its own.
+    if api_version.is_none()
+        && text.trim_start().starts_with('{')
+        && let Ok(serde_json::Value::Object(map)) = serde_json::from_str(text)
+    {
+        api_version = map
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .map(str::to_string);
+        kind = map.get("kind").and_then(Value::as_str).map(str::to_string);
+    }
+    match (api_version, kind.as_deref()) {
+        (Some(version), Some("Environment")) if version.starts_with("stagehand/") => {
+            DeclaredKind::Environment
+        }
+        (Some(version), Some("Base")) if version.starts_with("stagehand/") => DeclaredKind::Base,
+        _ => DeclaredKind::Other,
+    }
+}
+
+/// The value of `key` on a line that sets it at the top level, unquoted, without comment.
+fn top_level_value(line: &str, key: &str) -> Option<String> {
+    let rest = line.strip_prefix(key)?;
+    let rest = rest.trim_start_matches(' ').strip_prefix(':')?;
+    let value = match rest.find(" #") {
+        Some(comment) => &rest[..comment],
+        None => rest,
+    }
+    .trim();
+    let unquoted = value
+        .strip_prefix('"')
+        .and_then(|v| v.strip_suffix('"'))
+        .or_else(|| value.strip_prefix('\'').and_then(|v| v.strip_suffix('\'')))
+        .unwrap_or(value);
+    Some(unquoted.to_string())
+}
+
 /// The environment file an `ENV` argument names: the file, or `environment.yaml` inside
 /// the folder.
 pub fn environment_file_path(argument: &Path) -> Result<PathBuf> {
@@ -166,4 +229,38 @@ fn tab_indented_line(text: &str) -> Option<usize> {
     text.lines()
         .position(|line| line.trim_start_matches(' ').starts_with('\t') && !line.trim().is_empty())
         .map(|index| index + 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_declare_what_they_are_in_their_top_level_lines() {
+        let environment = "# comment\napiVersion: stagehand/v1alpha1\nkind: Environment\n";
+        assert_eq!(declared_kind(environment), DeclaredKind::Environment);
+        assert_eq!(
+            declared_kind(
+                "apiVersion: 'stagehand/v1alpha1'\r\nkind: \"Environment\" # x\r\nspec: [\n"
+            ),
+            DeclaredKind::Environment
+        );
+        assert_eq!(
+            declared_kind("apiVersion: stagehand/v1alpha1\nkind: Base\n"),
+            DeclaredKind::Base
+        );
+        assert_eq!(
+            declared_kind(r#"{"kind": "Environment", "apiVersion": "stagehand/v1alpha1"}"#),
+            DeclaredKind::Environment
+        );
+        // A Conda environment.yaml, and a nested `kind` that is not the file's own.
+        assert_eq!(
+            declared_kind("name: data\nchannels: [conda-forge]\ndependencies: [numpy]\n"),
+            DeclaredKind::Other
+        );
+        assert_eq!(
+            declared_kind("apiVersion: v1\nitems:\n  - kind: Environment\n"),
+            DeclaredKind::Other
+        );
+    }
 }

@@ -17,19 +17,21 @@ pub struct Locator<'a> {
     pub defaults: &'a SourceFile,
     /// The same defaults, parsed: a field they lack needs no look-up of the file's lines.
     pub defaults_document: &'a serde_json::Value,
-    /// The command-line overrides.
+    /// The overrides (`--set`, ArgoCD parameters).
     pub overrides: &'a [Override],
 }
 
 impl Locator<'_> {
     /// Where the value at `path` came from.
     pub fn origin(&self, path: &FieldPath) -> Origin {
+        // The last override of a field wins the merge, so it is the one to name.
         let overridden = self
             .overrides
             .iter()
-            .any(|item| path.starts_with(&item.path) || item.path.starts_with(path));
-        if overridden {
-            return Origin::new("--set", None);
+            .rev()
+            .find(|item| path.starts_with(&item.path) || item.path.starts_with(path));
+        if let Some(item) = overridden {
+            return Origin::new(item.source.label(), None);
         }
         if self.environment.positions().contains(path) {
             return self

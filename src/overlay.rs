@@ -11,15 +11,34 @@ use crate::field_path::{FieldPath, Segment};
 use crate::shape;
 use crate::yaml::parse_document;
 
-/// One `--set path=value` override.
+/// One override: a `--set path=value`, or an ArgoCD parameter.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Override {
     /// The field to set, e.g. `spec.hostname`.
     pub path: FieldPath,
     /// The value, typed as YAML would type it (`2` is a number, `"2"` a string).
     pub value: Value,
-    /// The override as the user typed it, for messages.
-    pub text: String,
+    /// Where the override came from; messages about it name this instead of a file.
+    pub source: OverrideSource,
+}
+
+/// Where an override came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OverrideSource {
+    /// `--set` on the command line.
+    CommandLine,
+    /// The ArgoCD Application's parameter of this name.
+    Parameter(String),
+}
+
+impl OverrideSource {
+    /// How messages name it: `--set`, or `parameter replicas`.
+    pub fn label(&self) -> String {
+        match self {
+            Self::CommandLine => "--set".to_string(),
+            Self::Parameter(name) => format!("parameter {name}"),
+        }
+    }
 }
 
 impl Override {
@@ -38,14 +57,18 @@ impl Override {
         Ok(Self::new(
             FieldPath::parse_dotted(path),
             raw,
-            text.to_string(),
+            OverrideSource::CommandLine,
         ))
     }
 
     /// An override of `path` with the text `raw`, typed by what the field expects.
-    pub fn new(path: FieldPath, raw: &str, text: String) -> Self {
+    pub fn new(path: FieldPath, raw: &str, source: OverrideSource) -> Self {
         let value = override_value(&path, raw);
-        Self { path, value, text }
+        Self {
+            path,
+            value,
+            source,
+        }
     }
 
     /// The override as a merge patch (`{"spec": {"hostname": ...}}`).

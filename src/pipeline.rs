@@ -9,7 +9,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::artifacts::{ARTIFACTS, RenderedEnvironment};
-use crate::base::{Base, repository_root};
+use crate::base::{Base, Placement, repository_root};
 use crate::context::TemplateContext;
 use crate::environment::{Environment, TargetKind};
 use crate::error::{Error, Finding, Origin, Problem, Result};
@@ -31,6 +31,9 @@ pub struct RenderRequest {
     pub overrides: Vec<Override>,
     /// The repository root, when the caller knows it (ArgoCD); found from `.git` otherwise.
     pub repository_root: Option<PathBuf>,
+    /// Where `repository_root` lies in the repository when only that subtree is present
+    /// (ArgoCD's `--plugin-use-manifest-generate-paths`).
+    pub received_subtree: Option<String>,
 }
 
 /// Renders one environment.
@@ -55,19 +58,24 @@ pub fn render(request: &RenderRequest) -> Result<RenderedEnvironment> {
         }
         None => repository_root(folder),
     };
-    render_source(&source, Some((folder, &root)), &request.overrides)
+    let placement = Placement {
+        folder,
+        root: &root,
+        received_subtree: request.received_subtree.as_deref(),
+    };
+    render_source(&source, Some(&placement), &request.overrides)
 }
 
-/// Renders an environment already read into `source`. `location` is the file's folder and
-/// its repository root; without it (text from memory) only the built-in base can be used.
+/// Renders an environment already read into `source`. `placement` says where the file
+/// lies; without it (text from memory) only the built-in base can be used.
 pub fn render_source(
     source: &SourceFile,
-    location: Option<(&Path, &Path)>,
+    placement: Option<&Placement<'_>>,
     overrides: &[Override],
 ) -> Result<RenderedEnvironment> {
     let document = source.parse_mapping()?;
-    let base = match location {
-        Some((folder, root)) => select_base(&document, folder, root, source)?,
+    let base = match placement {
+        Some(placement) => select_base(&document, placement, source)?,
         None => Base::embedded(),
     };
     let defaults = base_defaults(&base)?;
@@ -78,7 +86,7 @@ pub fn render_source(
         overrides,
     };
     let environment = typed_environment(&document, &defaults, &locator, overrides)?;
-    if location.is_none() && environment.base.is_some() {
+    if placement.is_none() && environment.base.is_some() {
         return Err(Error::Usage(
             "a `base:` folder needs the environment file's repository; render the file instead"
                 .into(),
@@ -101,17 +109,12 @@ pub fn render_source(
     Ok(rendered)
 }
 
-fn select_base(document: &Value, folder: &Path, root: &Path, source: &SourceFile) -> Result<Base> {
+fn select_base(document: &Value, placement: &Placement<'_>, source: &SourceFile) -> Result<Base> {
     match document.get("base").and_then(Value::as_str) {
-        Some(relative) => {
+        Some(reference) => {
             let field = FieldPath::root().key("base");
             let origin = source.origin(source.positions().line_of(&field));
-            let folder = if folder == Path::new(".") {
-                Path::new(relative).to_path_buf()
-            } else {
-                folder.join(relative)
-            };
-            Base::from_folder(&folder, root, origin)
+            Base::from_folder(reference, placement, origin)
         }
         None => Ok(Base::embedded()),
     }
@@ -125,22 +128,17 @@ fn typed_environment(
     overrides: &[Override],
 ) -> Result<Environment> {
     let root = FieldPath::root();
-    let mut problems: Vec<Problem> = secrets::find_literal_secrets(document, &root)
+    let in_file = secrets::find_literal_secrets(document, &root)
         .into_iter()
-        .chain(
-            overrides
-                .iter()
-                .flat_map(|item| secrets::find_literal_secrets(&item.as_merge_patch(), &root)),
-        )
-        .map(|path| {
-            locator.locate(
-                Finding::error(
-                    path,
-                    "looks like a secret value, which must not be in the environment file",
-                )
-                .with_hint(secrets::WHERE_SECRETS_BELONG),
-            )
-        })
+        .map(|path| secrets::refusal(path, None));
+    let in_overrides = overrides.iter().flat_map(|item| {
+        secrets::find_literal_secrets(&item.as_merge_patch(), &root)
+            .into_iter()
+            .map(|path| secrets::refusal(path, Some(&item.source)))
+    });
+    let mut problems: Vec<Problem> = in_file
+        .chain(in_overrides)
+        .map(|finding| locator.locate(finding))
         .collect();
     if !problems.is_empty() {
         return Err(Error::Invalid(problems));

@@ -8,11 +8,39 @@
 
 use serde_json::Value;
 
+use crate::error::Finding;
 use crate::field_path::{FieldPath, Segment};
+use crate::overlay::OverrideSource;
 
 /// Where secrets belong instead; part of every refusal.
 pub const WHERE_SECRETS_BELONG: &str = "secrets belong in a Secret, referenced by name: seal the \
 Postgres passwords with kubeseal into spec.database.encryptedData — the README shows how";
+
+/// The finding for a secret at `path`, worded for where it was given: the environment
+/// file (`None`), `--set`, or an ArgoCD parameter.
+pub fn refusal(path: FieldPath, source: Option<&OverrideSource>) -> Finding {
+    match source {
+        None => Finding::error(
+            path,
+            "looks like a secret value, which must not be in the environment file",
+        )
+        .with_hint(WHERE_SECRETS_BELONG),
+        Some(OverrideSource::CommandLine) => Finding::error(
+            path,
+            "looks like a secret value, which must not be given with --set (shell history, CI logs)",
+        )
+        .with_hint(WHERE_SECRETS_BELONG),
+        Some(OverrideSource::Parameter(_)) => Finding::error(
+            path,
+            "looks like a secret value: an Application's parameters are stored in the Application, \
+             readable by anyone who can read it",
+        )
+        .with_hint(
+            "keep secrets out of parameters: seal the Postgres passwords with kubeseal into \
+             spec.database.encryptedData",
+        ),
+    }
+}
 
 /// Name fragments that mark a credential (compared lower case, without `-` and `_`).
 const SECRET_NAME_FRAGMENTS: [&str; 9] = [
@@ -48,8 +76,33 @@ pub fn is_secret_name(name: &str) -> bool {
     normalized == "secret" || SECRET_NAME_FRAGMENTS.iter().any(|f| normalized.contains(f))
 }
 
+/// Prefixes of access tokens whose format announces them (GitHub, GitLab, Slack, AWS,
+/// Stripe, OpenAI-style keys).
+const TOKEN_PREFIXES: [&str; 9] = [
+    "ghp_",
+    "gho_",
+    "ghs_",
+    "github_pat_",
+    "glpat-",
+    "xoxb-",
+    "xoxp-",
+    "sk_live_",
+    "sk-proj-",
+];
+
+/// Key material or an access token, recognised by its content whatever field holds it.
 fn looks_like_key_material(text: &str) -> bool {
-    text.contains("-----BEGIN") && text.contains("PRIVATE KEY")
+    let trimmed = text.trim();
+    let aws_key_id = trimmed.len() == 20
+        && trimmed.starts_with("AKIA")
+        && trimmed
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+    (text.contains("-----BEGIN") && text.contains("PRIVATE KEY"))
+        || aws_key_id
+        || TOKEN_PREFIXES
+            .iter()
+            .any(|prefix| trimmed.starts_with(prefix) && trimmed.len() >= prefix.len() + 16)
 }
 
 /// Paths of every literal secret in `document`, in document order.

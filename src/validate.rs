@@ -371,6 +371,9 @@ impl Rules {
         );
         self.check(&at.key("project"), names::dns_subdomain(&argocd.project));
         self.https_url(&at.key("destinationServer"), &argocd.destination_server);
+        if let Some(name) = &argocd.application_name {
+            self.check(&at.key("applicationName"), names::dns_subdomain(name));
+        }
     }
 }
 

@@ -7,13 +7,14 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
+use crate::argocd::parameter_values::{PARAM_PREFIX, ParameterValue, env_name};
 use crate::environment::Environment;
 use crate::error::{Error, Result};
 use crate::field_path::FieldPath;
-use crate::overlay::Override;
+use crate::overlay::{Override, OverrideSource};
 
 /// The keys of a resources parameter (`requests.cpu` etc.).
 pub const RESOURCE_KEYS: [&str; 4] = [
@@ -100,23 +101,6 @@ pub const PARAMETERS: [ParameterSpec; 7] = [
     },
 ];
 
-/// One parameter value as ArgoCD passes it in `ARGOCD_APP_PARAMETERS`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ParameterValue {
-    /// The parameter's name.
-    pub name: String,
-    /// A string value.
-    #[serde(default)]
-    pub string: Option<String>,
-    /// An array value.
-    #[serde(default)]
-    pub array: Option<Vec<String>>,
-    /// A map value.
-    #[serde(default)]
-    pub map: Option<BTreeMap<String, String>>,
-}
-
 /// One announcement as the ArgoCD UI reads it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -195,65 +179,81 @@ fn find(name: &str) -> Result<&'static ParameterSpec> {
             .map(|best| format!(" (did you mean `{best}`?)"))
             .unwrap_or_default();
         Error::Usage(format!(
-            "unknown parameter `{name}`{hint}; known parameters: {}",
+            "unknown parameter `{}`{hint}; known parameters: {}",
+            crate::error::shorten(name),
             known_names()
         ))
     })
 }
 
-/// Overrides for the parameters an Application sets.
-pub fn overrides(values: &[ParameterValue], source: &str) -> Result<Vec<Override>> {
+/// Overrides for the parameters an Application sets. An empty value (or a name alone)
+/// keeps the environment file's value, as the UI's empty field means "not set".
+pub fn overrides(values: &[ParameterValue]) -> Result<Vec<Override>> {
     let mut result = Vec::new();
     for value in values {
         let parameter = find(&value.name)?;
-        let text = |key: &str| format!("{source} {}{key}", value.name);
-        match (parameter.shape, &value.string, &value.map, &value.array) {
-            // An empty string means "not set": keep the environment file's value.
-            (Shape::Field(_), Some(string), None, None) if string.is_empty() => {}
-            (Shape::Field(path), Some(string), None, None) => {
-                result.push(Override::new(
-                    FieldPath::parse_dotted(path),
-                    string,
-                    text(""),
-                ));
+        let source = || OverrideSource::Parameter(value.name.clone());
+        let has_array = value.array.as_ref().is_some_and(|items| !items.is_empty());
+        let has_map = value.map.as_ref().is_some_and(|map| !map.is_empty());
+        let has_string = value.string.as_ref().is_some_and(|text| !text.is_empty());
+        let wrong_shape = |expected: &str, given: &str| {
+            Error::Usage(format!(
+                "parameter {}: takes {expected}, but the Application gives it {given}",
+                value.name
+            ))
+        };
+        match parameter.shape {
+            Shape::Field(path) => {
+                if has_map || has_array {
+                    let given = if has_map { "a map" } else { "an array" };
+                    return Err(wrong_shape("a string", given));
+                }
+                if let Some(string) = value.string.as_ref().filter(|_| has_string) {
+                    result.push(Override::new(
+                        FieldPath::parse_dotted(path),
+                        string,
+                        source(),
+                    ));
+                }
             }
-            (Shape::Resources(path), None, Some(map), None) => {
-                for (key, amount) in map {
+            Shape::Resources(path) => {
+                if has_string || has_array {
+                    let given = if has_string { "a string" } else { "an array" };
+                    return Err(wrong_shape(
+                        &format!("a map of {}", RESOURCE_KEYS.join(", ")),
+                        given,
+                    ));
+                }
+                for (key, amount) in value.map.iter().flatten() {
                     if !RESOURCE_KEYS.contains(&key.as_str()) {
+                        let hint = crate::shape::closest(key, &RESOURCE_KEYS)
+                            .map(|best| format!(" (did you mean `{best}`?)"))
+                            .unwrap_or_default();
                         return Err(Error::Usage(format!(
-                            "parameter `{}`: unknown key `{key}`; known keys: {}",
+                            "parameter {}: unknown key `{}`{hint}; known keys: {}",
                             value.name,
+                            crate::error::shorten(key),
                             RESOURCE_KEYS.join(", ")
                         )));
                     }
                     if !amount.is_empty() {
                         let field = FieldPath::parse_dotted(&format!("{path}.{key}"));
-                        result.push(Override::new(field, amount, text(&format!(".{key}"))));
+                        result.push(Override::new(field, amount, source()));
                     }
                 }
-            }
-            (shape, ..) => {
-                let expected = match shape {
-                    Shape::Field(_) => "a string",
-                    Shape::Resources(_) => "a map",
-                };
-                return Err(Error::Usage(format!(
-                    "parameter `{}` takes {expected} value",
-                    value.name
-                )));
             }
         }
     }
     Ok(result)
 }
 
-/// The parameter values carried by `PARAM_*` variables (ArgoCD's fallback form: names
-/// upper-cased, anything outside `[A-Z0-9_]` turned into `_`, map keys appended).
+/// The parameter values carried by `PARAM_*` variables alone (when `ARGOCD_APP_PARAMETERS`
+/// is absent): each known parameter's variable, map keys appended to resources.
 pub fn from_param_variables(variables: &BTreeMap<String, String>) -> Result<Vec<ParameterValue>> {
     let mut values = Vec::new();
     let mut claimed = Vec::new();
     for parameter in PARAMETERS {
-        let prefix = format!("PARAM_{}", env_name(parameter.name));
+        let prefix = format!("{PARAM_PREFIX}{}", env_name(parameter.name));
         match parameter.shape {
             Shape::Field(_) => {
                 if let Some(string) = variables.get(&prefix) {
@@ -261,8 +261,7 @@ pub fn from_param_variables(variables: &BTreeMap<String, String>) -> Result<Vec<
                     values.push(ParameterValue {
                         name: parameter.name.into(),
                         string: Some(string.clone()),
-                        array: None,
-                        map: None,
+                        ..ParameterValue::default()
                     });
                 }
             }
@@ -278,9 +277,8 @@ pub fn from_param_variables(variables: &BTreeMap<String, String>) -> Result<Vec<
                 if !map.is_empty() {
                     values.push(ParameterValue {
                         name: parameter.name.into(),
-                        string: None,
-                        array: None,
                         map: Some(map),
+                        ..ParameterValue::default()
                     });
                 }
             }
@@ -288,27 +286,15 @@ pub fn from_param_variables(variables: &BTreeMap<String, String>) -> Result<Vec<
     }
     if let Some(unknown) = variables
         .keys()
-        .find(|k| k.starts_with("PARAM_") && !claimed.contains(k))
+        .find(|k| k.starts_with(PARAM_PREFIX) && !claimed.contains(k))
     {
         return Err(Error::Usage(format!(
-            "unknown parameter variable {unknown}; known parameters: {}",
+            "unknown parameter variable {}; known parameters: {}",
+            crate::error::shorten(unknown),
             known_names()
         )));
     }
     Ok(values)
-}
-
-/// A parameter name as ArgoCD writes it into a variable name.
-pub fn env_name(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() {
-                c.to_ascii_uppercase()
-            } else {
-                '_'
-            }
-        })
-        .collect()
 }
 
 #[cfg(test)]
@@ -324,7 +310,7 @@ mod tests {
                 {"name":"resources.backstage","map":{"limits.memory":"2Gi"}}]"#,
         )
         .unwrap();
-        let result = overrides(&values, "ARGOCD_APP_PARAMETERS").unwrap();
+        let result = overrides(&values).unwrap();
         let pairs: Vec<(String, Value)> = result
             .iter()
             .map(|o| (o.path.to_string(), o.value.clone()))
@@ -348,10 +334,9 @@ mod tests {
         let values = vec![ParameterValue {
             name: "hostnme".into(),
             string: Some("x".into()),
-            array: None,
-            map: None,
+            ..ParameterValue::default()
         }];
-        let message = overrides(&values, "x").unwrap_err().to_string();
+        let message = overrides(&values).unwrap_err().to_string();
         assert!(message.contains("did you mean `hostname`?"), "{message}");
         assert!(
             message.contains("known parameters: hostname, image.tag, replicas"),

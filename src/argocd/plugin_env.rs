@@ -5,8 +5,14 @@
 use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 
-use crate::argocd::parameters::{ParameterValue, from_param_variables};
-use crate::error::{Error, Result};
+use crate::argocd::parameter_values::{
+    PARAMETERS_VARIABLE, ParameterValue, check_variables_agree, parse_json,
+};
+use crate::argocd::parameters::from_param_variables;
+use crate::error::{Error, Result, shorten};
+
+/// The `plugin.env` names stagehand reads (ArgoCD prefixes each with `ARGOCD_ENV_`).
+pub const KNOWN_PLUGIN_ENV: [&str; 1] = ["ENVIRONMENT"];
 
 /// The plugin's inputs.
 #[derive(Debug, Clone)]
@@ -15,18 +21,55 @@ pub struct PluginEnvironment {
     pub working_dir: PathBuf,
     /// The environment file, from `ARGOCD_ENV_ENVIRONMENT` or `environment.yaml`.
     pub environment_file: PathBuf,
-    /// The repository root: the working directory minus `ARGOCD_APP_SOURCE_PATH`.
+    /// The root of the tree ArgoCD sent: the working directory minus the part of
+    /// `ARGOCD_APP_SOURCE_PATH` it ends with.
     pub repository_root: Option<PathBuf>,
-    /// The parameters the Application sets, and which variable they came from.
-    pub parameters: Vec<ParameterValue>,
-    /// `ARGOCD_APP_PARAMETERS` or `PARAM_*`.
-    pub parameters_source: &'static str,
+    /// Where that root lies in the repository, when ArgoCD sent only a subtree
+    /// (`--plugin-use-manifest-generate-paths`): nothing outside it can be read.
+    pub received_subtree: Option<String>,
     /// `KUBE_VERSION`, when set and not empty.
     pub kube_version: Option<String>,
-    /// `KUBE_API_VERSIONS`, split, when set.
+    /// `KUBE_API_VERSIONS`, split, when set and not empty.
     pub api_versions: Option<Vec<String>>,
+    /// The Application running the plugin, from `ARGOCD_APP_NAME`.
+    pub application: Option<AppInstance>,
     /// Every ArgoCD variable seen, for `--explain`.
     pub variables: BTreeMap<String, String>,
+}
+
+/// An Application's instance name: `<name>` for one in ArgoCD's own namespace,
+/// `<namespace>_<name>` for one elsewhere (Kubernetes names never hold `_`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppInstance {
+    /// The namespace, when the instance name carries one.
+    pub namespace: Option<String>,
+    /// The Application's name.
+    pub name: String,
+}
+
+impl AppInstance {
+    /// Parses `ARGOCD_APP_NAME`.
+    pub fn parse(instance: &str) -> Self {
+        match instance.split_once('_') {
+            Some((namespace, name)) => Self {
+                namespace: Some(namespace.to_string()),
+                name: name.to_string(),
+            },
+            None => Self {
+                namespace: None,
+                name: instance.to_string(),
+            },
+        }
+    }
+}
+
+/// The parameters an Application sets, and the variable they were read from.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parameters {
+    /// The values, in the Application's order.
+    pub values: Vec<ParameterValue>,
+    /// `ARGOCD_APP_PARAMETERS`, `PARAM_*`, or `none`.
+    pub source: &'static str,
 }
 
 /// The variables `generate` reads (and `--explain` echoes).
@@ -51,78 +94,146 @@ impl PluginEnvironment {
         variables: impl IntoIterator<Item = (String, String)>,
         working_dir: PathBuf,
     ) -> Result<Self> {
-        let variables: BTreeMap<String, String> = variables
-            .into_iter()
-            .filter(|(name, _)| is_plugin_variable(name))
-            .collect();
-        let environment_file = match variables
-            .get("ARGOCD_ENV_ENVIRONMENT")
-            .filter(|v| !v.is_empty())
-        {
-            Some(file) => working_dir.join(file),
-            None => working_dir.join(crate::load::ENVIRONMENT_FILE_NAME),
+        let variables = plugin_variables(variables);
+        check_plugin_env_names(&variables)?;
+        let environment_file = environment_file(&working_dir, &variables);
+        let (repository_root, received_subtree) = match variables.get("ARGOCD_APP_SOURCE_PATH") {
+            Some(source_path) => {
+                let (root, subtree) = received_root(&working_dir, source_path)?;
+                (Some(root), subtree)
+            }
+            None => (None, None),
         };
-        let repository_root = match variables.get("ARGOCD_APP_SOURCE_PATH") {
-            Some(source_path) => Some(strip_source_path(&working_dir, source_path)?),
-            None => None,
-        };
-        let (parameters, parameters_source) = match variables.get("ARGOCD_APP_PARAMETERS").filter(|v| !v.trim().is_empty()) {
-            Some(json) => (
-                serde_json::from_str::<Vec<ParameterValue>>(json).map_err(|error| {
-                    Error::Usage(format!(
-                        "ARGOCD_APP_PARAMETERS is not a JSON array of {{name, string|array|map}}: {error}"
-                    ))
-                })?,
-                "ARGOCD_APP_PARAMETERS",
-            ),
-            None => (from_param_variables(&variables)?, "PARAM_*"),
-        };
-        let kube_version = variables
-            .get("KUBE_VERSION")
-            .filter(|v| !v.trim().is_empty())
-            .cloned();
-        let api_versions = variables.get("KUBE_API_VERSIONS").map(|list| {
+        let not_empty = |name: &str| variables.get(name).filter(|v| !v.trim().is_empty());
+        let kube_version = not_empty("KUBE_VERSION").cloned();
+        let api_versions = not_empty("KUBE_API_VERSIONS").map(|list| {
             list.split(',')
                 .map(str::trim)
                 .filter(|entry| !entry.is_empty())
                 .map(str::to_string)
                 .collect()
         });
+        let application = not_empty("ARGOCD_APP_NAME").map(|name| AppInstance::parse(name));
         Ok(Self {
             working_dir,
             environment_file,
             repository_root,
-            parameters,
-            parameters_source,
+            received_subtree,
             kube_version,
             api_versions,
+            application,
             variables,
         })
     }
+
+    /// The Application's parameters: `ARGOCD_APP_PARAMETERS` (checked against the
+    /// `PARAM_*` variables ArgoCD derives from it), else the `PARAM_*` variables alone.
+    pub fn parameters(&self) -> Result<Parameters> {
+        match self
+            .variables
+            .get(PARAMETERS_VARIABLE)
+            .filter(|v| !v.trim().is_empty())
+        {
+            Some(json) => {
+                let values = parse_json(json)?;
+                check_variables_agree(&values, &self.variables)?;
+                Ok(Parameters {
+                    values,
+                    source: PARAMETERS_VARIABLE,
+                })
+            }
+            None => {
+                let values = from_param_variables(&self.variables)?;
+                let source = if values.is_empty() { "none" } else { "PARAM_*" };
+                Ok(Parameters { values, source })
+            }
+        }
+    }
 }
 
-/// The repository root: `working_dir` with the trailing `source_path` removed.
-fn strip_source_path(working_dir: &Path, source_path: &str) -> Result<PathBuf> {
+/// The environment file the plugin renders: `plugin.env` `ENVIRONMENT` (relative to the
+/// application's folder), else `environment.yaml`.
+pub fn environment_file(working_dir: &Path, variables: &BTreeMap<String, String>) -> PathBuf {
+    match variables
+        .get("ARGOCD_ENV_ENVIRONMENT")
+        .filter(|v| !v.is_empty())
+    {
+        Some(file) => working_dir.join(file),
+        None => working_dir.join(crate::load::ENVIRONMENT_FILE_NAME),
+    }
+}
+
+/// The plugin variables among `variables` (the process environment).
+pub fn plugin_variables(
+    variables: impl IntoIterator<Item = (String, String)>,
+) -> BTreeMap<String, String> {
+    variables
+        .into_iter()
+        .filter(|(name, _)| is_plugin_variable(name))
+        .collect()
+}
+
+/// ArgoCD sets `ARGOCD_ENV_<name>` only for the names an Application's `plugin.env`
+/// lists, so a name stagehand does not read is a typo that would silently change nothing.
+fn check_plugin_env_names(variables: &BTreeMap<String, String>) -> Result<()> {
+    for name in variables.keys() {
+        let Some(entry) = name.strip_prefix("ARGOCD_ENV_") else {
+            continue;
+        };
+        if KNOWN_PLUGIN_ENV.contains(&entry) {
+            continue;
+        }
+        let hint = crate::shape::closest(entry, &KNOWN_PLUGIN_ENV)
+            .map(|best| format!(" (did you mean `{best}`?)"))
+            .unwrap_or_default();
+        return Err(Error::Usage(format!(
+            "plugin.env `{}` (ARGOCD_ENV_{}) is not read by stagehand{hint}; it reads only: {}",
+            shorten(entry),
+            shorten(entry),
+            KNOWN_PLUGIN_ENV.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// The root of the received tree: `working_dir` minus the longest tail of `source_path` it
+/// ends with. ArgoCD sends the whole repository (the whole path matches), or with
+/// `--plugin-use-manifest-generate-paths` only the subtree under the common parent of the
+/// app path and its manifest-generate-paths (a shorter tail matches); then the subtree's
+/// place in the repository is returned too.
+pub fn received_root(working_dir: &Path, source_path: &str) -> Result<(PathBuf, Option<String>)> {
     let relative: Vec<Component> = Path::new(source_path)
         .components()
         .filter(|c| !matches!(c, Component::CurDir))
         .collect();
     if relative.iter().any(|c| !matches!(c, Component::Normal(_))) {
         return Err(Error::Usage(format!(
-            "ARGOCD_APP_SOURCE_PATH `{source_path}` must be a relative path inside the repository"
+            "ARGOCD_APP_SOURCE_PATH `{}` must be a relative path inside the repository",
+            shorten(source_path)
         )));
     }
-    let mut root = working_dir.to_path_buf();
-    for component in relative.iter().rev() {
-        if root.file_name() != Some(component.as_os_str()) {
-            return Err(Error::Usage(format!(
-                "the working directory {} does not end with ARGOCD_APP_SOURCE_PATH `{source_path}`",
-                working_dir.display()
-            )));
+    let ends_with = |count: usize| {
+        let mut folder = working_dir;
+        for component in relative[relative.len() - count..].iter().rev() {
+            if folder.file_name() != Some(component.as_os_str()) {
+                return None;
+            }
+            folder = folder.parent()?;
         }
-        root.pop();
-    }
-    Ok(root)
+        Some(folder.to_path_buf())
+    };
+    let (matched, root) = (0..=relative.len())
+        .rev()
+        .find_map(|count| ends_with(count).map(|root| (count, root)))
+        .unwrap_or((0, working_dir.to_path_buf()));
+    let subtree = (matched < relative.len()).then(|| {
+        relative[..relative.len() - matched]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    });
+    Ok((root, subtree))
 }
 
 #[cfg(test)]
@@ -136,30 +247,45 @@ mod tests {
         )
     }
 
+    fn root_and_subtree(dir: &str, source_path: &str) -> (PathBuf, Option<String>) {
+        let plugin = read(&[("ARGOCD_APP_SOURCE_PATH", source_path)], dir).unwrap();
+        (plugin.repository_root.unwrap(), plugin.received_subtree)
+    }
+
     #[test]
     fn the_root_is_the_working_directory_minus_the_source_path() {
-        let plugin = read(
-            &[("ARGOCD_APP_SOURCE_PATH", "overlays/minicloud")],
-            "/tmp/_cmp_server/u/overlays/minicloud",
-        )
-        .unwrap();
         assert_eq!(
-            plugin.repository_root,
-            Some(PathBuf::from("/tmp/_cmp_server/u"))
+            root_and_subtree(
+                "/tmp/_cmp_server/u/overlays/minicloud",
+                "overlays/minicloud"
+            ),
+            (PathBuf::from("/tmp/_cmp_server/u"), None)
         );
-        let at_root = read(&[("ARGOCD_APP_SOURCE_PATH", ".")], "/tmp/_cmp_server/u").unwrap();
         assert_eq!(
-            at_root.repository_root,
-            Some(PathBuf::from("/tmp/_cmp_server/u"))
-        );
-        assert!(
-            read(
-                &[("ARGOCD_APP_SOURCE_PATH", "other/app")],
-                "/tmp/_cmp_server/u/overlays/minicloud"
-            )
-            .is_err()
+            root_and_subtree("/tmp/_cmp_server/u", "."),
+            (PathBuf::from("/tmp/_cmp_server/u"), None)
         );
         assert!(read(&[("ARGOCD_APP_SOURCE_PATH", "../x")], "/tmp/x").is_err());
+    }
+
+    #[test]
+    fn a_subtree_sent_for_manifest_generate_paths_ends_with_a_tail_of_the_path() {
+        // The common parent was `overlays`: the working directory ends with `minicloud`.
+        assert_eq!(
+            root_and_subtree("/tmp/_cmp_server/u/minicloud", "overlays/minicloud"),
+            (
+                PathBuf::from("/tmp/_cmp_server/u"),
+                Some("overlays".to_string())
+            )
+        );
+        // The common parent was the app folder itself.
+        assert_eq!(
+            root_and_subtree("/tmp/_cmp_server/u", "overlays/minicloud"),
+            (
+                PathBuf::from("/tmp/_cmp_server/u"),
+                Some("overlays/minicloud".to_string())
+            )
+        );
     }
 
     #[test]
@@ -176,9 +302,35 @@ mod tests {
             "/w",
         )
         .unwrap();
-        assert_eq!(plugin.parameters_source, "ARGOCD_APP_PARAMETERS");
-        assert_eq!(plugin.parameters.len(), 1);
+        let parameters = plugin.parameters().unwrap();
+        assert_eq!(parameters.source, "ARGOCD_APP_PARAMETERS");
+        assert_eq!(parameters.values.len(), 1);
         assert!(!plugin.variables.contains_key("HOME"));
-        assert!(read(&[("ARGOCD_APP_PARAMETERS", "{nope")], "/w").is_err());
+        let broken = read(&[("ARGOCD_APP_PARAMETERS", "{nope")], "/w").unwrap();
+        assert!(broken.parameters().is_err());
+    }
+
+    #[test]
+    fn instance_names_carry_a_namespace_outside_argocds_own() {
+        assert_eq!(
+            AppInstance::parse("team-a_backstage-minicloud"),
+            AppInstance {
+                namespace: Some("team-a".into()),
+                name: "backstage-minicloud".into()
+            }
+        );
+        assert_eq!(AppInstance::parse("portal").namespace, None);
+    }
+
+    #[test]
+    fn unknown_plugin_env_names_are_refused_with_a_suggestion() {
+        let message = read(&[("ARGOCD_ENV_ENVIROMENT", "dev.yaml")], "/w")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            message,
+            "plugin.env `ENVIROMENT` (ARGOCD_ENV_ENVIROMENT) is not read by stagehand \
+             (did you mean `ENVIRONMENT`?); it reads only: ENVIRONMENT"
+        );
     }
 }

@@ -8,11 +8,14 @@
 use std::process::ExitCode;
 
 use crate::argocd::api_versions::{check_api_versions, check_kube_version};
+use crate::argocd::ownership::check_not_self_managed;
+use crate::argocd::parameter_values::ParameterValue;
 use crate::argocd::parameters::overrides;
 use crate::argocd::plugin_env::PluginEnvironment;
 use crate::artifacts::RenderedEnvironment;
 use crate::cmd::write_stdout;
 use crate::emit::yaml_stream;
+use crate::environment::TargetKind;
 use crate::error::{EXIT_ERROR, Error, Result};
 use crate::pipeline::{RenderRequest, render};
 
@@ -41,12 +44,19 @@ pub struct GenerateArgs {
 /// Most error lines shown in the ArgoCD UI; the rest are counted.
 pub const MAX_UI_LINES: usize = 5;
 
+/// Printed when the cluster's APIs are unknown (run outside ArgoCD).
+pub const APIS_NOT_CHECKED: &str = "note: KUBE_API_VERSIONS is not set (not run by ArgoCD?): \
+whether the cluster serves every apiVersion printed was not checked";
+
 /// Runs `generate`.
 pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
     let plugin = PluginEnvironment::from_process()?;
     let outcome = generate(&plugin);
     if args.explain {
         eprint!("{}", explain(&plugin, outcome.as_ref().ok()));
+    }
+    if plugin.api_versions.is_none() {
+        eprintln!("{APIS_NOT_CHECKED}");
     }
     match outcome {
         Ok((_, stream)) => {
@@ -64,17 +74,33 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
 
 /// The rendered stream, or why there is none.
 fn generate(plugin: &PluginEnvironment) -> Result<(RenderedEnvironment, String)> {
+    let parameters = plugin.parameters()?;
     let request = RenderRequest {
         environment: plugin.environment_file.clone(),
-        overrides: overrides(&plugin.parameters, plugin.parameters_source)?,
+        overrides: overrides(&parameters.values)?,
         repository_root: plugin.repository_root.clone(),
+        received_subtree: plugin.received_subtree.clone(),
     };
-    let rendered = render(&request)?;
+    // Files named as in the repository, not as in the cmp-server's temporary copy.
+    let rendered = render(&request).map_err(|error| match &plugin.repository_root {
+        Some(root) => {
+            let in_repository = plugin
+                .received_subtree
+                .as_ref()
+                .map(|subtree| format!("{subtree}/"))
+                .unwrap_or_default();
+            error.relabel(&format!("{}/", root.display()), &in_repository)
+        }
+        None => error,
+    })?;
     if let Some(version) = &plugin.kube_version {
         check_kube_version(version)?;
     }
     if let Some(served) = &plugin.api_versions {
         check_api_versions(rendered.kubernetes_objects(), served)?;
+    }
+    if let Some(parent) = &plugin.application {
+        check_not_self_managed(parent, rendered.document(TargetKind::Application))?;
     }
     let stream = yaml_stream(&rendered);
     if rendered.kubernetes_objects().next().is_none() {
@@ -99,74 +125,100 @@ fn short_report(error: &Error) -> Vec<String> {
 
 /// What `--explain` prints: the inputs used, and a command that reproduces the run.
 fn explain(plugin: &PluginEnvironment, outcome: Option<&(RenderedEnvironment, String)>) -> String {
-    let mut text = String::from("stagehand generate --explain\n");
-    text.push_str(&format!(
-        "  working directory: {}\n",
-        plugin.working_dir.display()
-    ));
-    text.push_str(&format!(
-        "  environment file:  {}\n",
-        plugin.environment_file.display()
-    ));
-    let root = plugin.repository_root.as_ref().map_or(
-        "(no ARGOCD_APP_SOURCE_PATH: nearest folder with .git)".to_string(),
-        |r| r.display().to_string(),
+    let mut lines = vec!["stagehand generate --explain".to_string()];
+    let mut line = |label: &str, value: String| lines.push(format!("  {label:<19}{value}"));
+    line(
+        "working directory:",
+        plugin.working_dir.display().to_string(),
     );
-    text.push_str(&format!("  repository root:   {root}\n"));
+    line(
+        "environment file:",
+        plugin.environment_file.display().to_string(),
+    );
+    line(
+        "repository root:",
+        plugin.repository_root.as_ref().map_or(
+            "(no ARGOCD_APP_SOURCE_PATH: nearest folder with .git)".to_string(),
+            |root| root.display().to_string(),
+        ),
+    );
+    if let Some(subtree) = &plugin.received_subtree {
+        line(
+            "received:",
+            format!("only the repository's `{subtree}` (manifest-generate-paths)"),
+        );
+    }
     if let Some((rendered, _)) = outcome {
-        text.push_str(&format!("  base:              {}\n", rendered.base));
+        line("base:", rendered.base.clone());
         let ids: Vec<String> = rendered
             .kubernetes_objects()
             .filter_map(crate::artifacts::ObjectId::of)
             .map(|id| format!("{} ({})", id, id.api_version))
             .collect();
-        text.push_str(&format!("  objects:           {}\n", ids.join(", ")));
+        line("objects:", ids.join(", "));
     }
-    let parameters: Vec<String> = plugin
-        .parameters
-        .iter()
-        .map(|p| match (&p.string, &p.map) {
-            (Some(value), _) => format!("{}={value}", p.name),
-            (_, Some(map)) => format!("{}={map:?}", p.name),
-            _ => p.name.clone(),
-        })
-        .collect();
-    text.push_str(&format!(
-        "  parameters:        {} (from {})\n",
-        if parameters.is_empty() {
-            "none".to_string()
-        } else {
-            parameters.join(", ")
+    line(
+        "parameters:",
+        match plugin.parameters() {
+            Ok(parameters) => format!(
+                "{} (from {})",
+                describe_parameters(&parameters.values),
+                parameters.source
+            ),
+            Err(error) => format!("unreadable: {error}"),
         },
-        plugin.parameters_source
-    ));
-    text.push_str(&format!(
-        "  KUBE_VERSION:      {}\n",
+    );
+    line(
+        "KUBE_VERSION:",
         plugin
             .kube_version
-            .as_deref()
-            .unwrap_or("(not set: not checked)")
-    ));
-    let apis = plugin
-        .api_versions
-        .as_ref()
-        .map_or("(not set: not checked)".to_string(), |list| {
-            format!("{} entries", list.len())
-        });
-    text.push_str(&format!("  KUBE_API_VERSIONS: {apis}\n"));
-    text.push_str("  reproduce with:\n    cd <repository copy>/");
-    text.push_str(
-        plugin
-            .variables
-            .get("ARGOCD_APP_SOURCE_PATH")
-            .map_or(".", String::as_str),
+            .clone()
+            .unwrap_or_else(|| "(not set: not checked)".to_string()),
     );
-    text.push_str(" && env");
-    for (name, value) in &plugin.variables {
-        text.push_str(&format!(" {name}={}", shell_quote(value)));
-    }
-    text.push_str(" stagehand generate\n");
+    line(
+        "KUBE_API_VERSIONS:",
+        plugin
+            .api_versions
+            .as_ref()
+            .map_or("(not set: not checked)".to_string(), |list| {
+                format!("{} entries", list.len())
+            }),
+    );
+    let directory = plugin
+        .variables
+        .get("ARGOCD_APP_SOURCE_PATH")
+        .map_or(".", String::as_str);
+    let assignments: String = plugin
+        .variables
+        .iter()
+        .map(|(name, value)| format!(" {name}={}", shell_quote(value)))
+        .collect();
+    lines.push(format!(
+        "  reproduce with:\n    cd <repository copy>/{directory} && env{assignments} stagehand generate"
+    ));
+    let mut text = lines.join("\n");
+    text.push('\n');
     text
+}
+
+/// The parameters as `name=value` pairs, for `--explain`.
+fn describe_parameters(values: &[ParameterValue]) -> String {
+    if values.is_empty() {
+        return "none".to_string();
+    }
+    values
+        .iter()
+        .map(|value| {
+            let shown = match (&value.string, &value.map, &value.array) {
+                (Some(string), _, _) => string.clone(),
+                (_, Some(map), _) => format!("{map:?}"),
+                (_, _, Some(array)) => format!("{array:?}"),
+                _ => return value.name.clone(),
+            };
+            format!("{}={shown}", value.name)
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 fn shell_quote(value: &str) -> String {

@@ -1,6 +1,7 @@
 //! One file per subcommand; each turns parsed arguments into library calls and output.
 
 pub mod diff;
+pub mod discover;
 pub mod generate;
 pub mod parameters;
 pub mod render;
@@ -60,6 +61,7 @@ pub fn render_each(
                 environment: environment.clone(),
                 overrides: overrides.to_vec(),
                 repository_root: None,
+                received_subtree: None,
             })
         })
         .collect()

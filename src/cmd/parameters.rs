@@ -23,6 +23,7 @@ pub fn run(_args: &ParametersArgs) -> Result<ExitCode> {
         environment: plugin.environment_file.clone(),
         overrides: Vec::new(),
         repository_root: plugin.repository_root.clone(),
+        received_subtree: plugin.received_subtree.clone(),
     })?;
     let mut text =
         serde_json::to_string_pretty(&announcements(&rendered.environment)).unwrap_or_default();

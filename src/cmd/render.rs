@@ -68,6 +68,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
             environment: environment.clone(),
             overrides,
             repository_root: None,
+            received_subtree: None,
         })?;
         print_warnings(&rendered);
         let text = match args.output {

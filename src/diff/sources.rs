@@ -173,8 +173,9 @@ pub fn render_all(
             environment: root.join(file),
             overrides: Vec::new(),
             repository_root: Some(root.to_path_buf()),
+            received_subtree: None,
         })
-        .map_err(|error| relabel(error, &format!("{}/", root.display()), label))?;
+        .map_err(|error| error.relabel(&format!("{}/", root.display()), label))?;
         let key = file.parent().unwrap_or(Path::new("")).display().to_string();
         snapshots.insert(
             if key.is_empty() { ".".into() } else { key },
@@ -182,31 +183,6 @@ pub fn render_all(
         );
     }
     Ok(snapshots)
-}
-
-/// Rewrites file names in `error` from `from` to `to` (so temporary paths read `REV:path`).
-pub fn relabel(error: Error, from: &str, to: &str) -> Error {
-    match error {
-        Error::Invalid(problems) => Error::Invalid(
-            problems
-                .into_iter()
-                .map(|mut problem| {
-                    problem.origin.file = problem.origin.file.replacen(from, to, 1);
-                    problem
-                })
-                .collect(),
-        ),
-        Error::Io {
-            path,
-            action,
-            reason,
-        } => Error::Io {
-            path: path.replacen(from, to, 1),
-            action,
-            reason,
-        },
-        Error::Usage(message) => Error::Usage(message.replace(from, to)),
-    }
 }
 
 /// The environments of a rendered folder: one render (`values.yaml` at the top), or one

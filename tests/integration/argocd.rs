@@ -1,21 +1,20 @@
-//! The ArgoCD plugin: `generate` and `parameters` run with the cmp-server's exact inputs
-//! (a working directory inside a fresh repository copy, the ARGOCD_*, KUBE_*, PARAM_*
-//! variables), and the `argocd-cmp/` install files.
+//! The ArgoCD plugin's `generate`, run with the cmp-server's exact inputs (a working
+//! directory inside a fresh repository copy, the ARGOCD_*, KUBE_*, PARAM_* variables).
+//! Parameters → `argocd_parameters.rs`; the `argocd-cmp/` install files, discovery and
+//! fleets → `argocd_install.rs`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use serde_json::Value;
+use crate::support::{Stagehand, assert_contains, parse_stream, replace_in_file, repo, snapshot};
 
-use crate::support::{Stagehand, assert_contains, parse_stream, read_yaml, repo, shared, snapshot};
-
-const SOURCE_PATH: &str = "overlays/minicloud";
-const ALL_APIS: &str = "v1,v1/ConfigMap,v1/Secret,apps/v1,apps/v1/Deployment,networking.k8s.io/v1,\
+pub const SOURCE_PATH: &str = "overlays/minicloud";
+pub const ALL_APIS: &str = "v1,v1/ConfigMap,v1/Secret,apps/v1,apps/v1/Deployment,networking.k8s.io/v1,\
 networking.k8s.io/v1/Ingress,cert-manager.io/v1,cert-manager.io/v1/Certificate,bitnami.com/v1alpha1,\
 bitnami.com/v1alpha1/SealedSecret,argoproj.io/v1alpha1,argoproj.io/v1alpha1/Application";
 
 /// A copy of the repository as the cmp-server makes it (`/tmp/_cmp_server/<uuid>`, no .git).
-fn repository_copy() -> (tempfile::TempDir, PathBuf) {
+pub fn repository_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("_cmp_server").join("3f2c1d9e");
     for folder in [
@@ -41,7 +40,7 @@ fn repository_copy() -> (tempfile::TempDir, PathBuf) {
 }
 
 /// The variables the cmp-server sets for the minicloud app, with `extra` added or replaced.
-fn cmp_variables<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
+pub fn cmp_variables<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     let mut variables: BTreeMap<&str, &str> = BTreeMap::from([
         ("ARGOCD_APP_NAME", "backstage-minicloud-stagehand"),
         ("ARGOCD_APP_NAMESPACE", "backstage"),
@@ -67,7 +66,7 @@ fn cmp_variables<'a>(extra: &[(&'a str, &'a str)]) -> Vec<(&'a str, &'a str)> {
     variables.into_iter().collect()
 }
 
-fn generate(root: &Path, extra: &[(&str, &str)]) -> crate::support::Run {
+pub fn generate(root: &Path, extra: &[(&str, &str)]) -> crate::support::Run {
     Stagehand::new(["generate"])
         .current_dir(&root.join(SOURCE_PATH))
         .only_env(&cmp_variables(extra))
@@ -95,53 +94,6 @@ fn generate_prints_the_render_stream_and_writes_nothing_into_the_repository() {
         before,
         "generate changed the repository copy"
     );
-}
-
-#[test]
-fn a_hostname_parameter_moves_the_ingress_certificate_and_base_urls() {
-    let (_dir, root) = repository_copy();
-    let parameters = r#"[{"name":"hostname","string":"portal.example.org"},
-        {"name":"resources.backstage","map":{"limits.memory":"2Gi","requests.cpu":"200m"}},
-        {"name":"image.tag","string":"1.30"}]"#;
-    let run = generate(&root, &[("ARGOCD_APP_PARAMETERS", parameters)]);
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let objects = parse_stream(&run.stdout);
-    assert_eq!(objects[2]["spec"]["rules"][0]["host"], "portal.example.org");
-    assert_eq!(
-        objects[2]["spec"]["tls"][0]["hosts"][0],
-        "portal.example.org"
-    );
-    assert_eq!(objects[1]["spec"]["dnsNames"][0], "portal.example.org");
-    let values = &objects[3]["spec"]["source"]["helm"]["valuesObject"]["backstage"];
-    assert_eq!(
-        values["appConfig"]["app"]["baseUrl"],
-        "https://portal.example.org"
-    );
-    assert_eq!(values["resources"]["limits"]["memory"], "2Gi");
-    assert_eq!(values["resources"]["requests"]["cpu"], "200m");
-    assert_eq!(values["image"]["tag"], "1.30");
-}
-
-#[test]
-fn param_variables_work_when_argocd_app_parameters_is_absent() {
-    let (_dir, root) = repository_copy();
-    let run = generate(
-        &root,
-        &[
-            ("PARAM_HOSTNAME", "portal.example.org"),
-            ("PARAM_RESOURCES_POSTGRESQL_LIMITS_MEMORY", "1Gi"),
-            ("PARAM_REPLICAS", "2"),
-        ],
-    );
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let objects = parse_stream(&run.stdout);
-    assert_eq!(objects[2]["spec"]["rules"][0]["host"], "portal.example.org");
-    let values = &objects[3]["spec"]["source"]["helm"]["valuesObject"];
-    assert_eq!(
-        values["postgresql"]["primary"]["resources"]["limits"]["memory"],
-        "1Gi"
-    );
-    assert_eq!(values["backstage"]["replicas"], 2);
 }
 
 #[test]
@@ -239,27 +191,6 @@ fn an_environment_file_named_by_argocd_env_must_stay_inside_the_repository() {
 }
 
 #[test]
-fn unknown_parameters_are_errors_listing_the_known_ones() {
-    let (_dir, root) = repository_copy();
-    let run = generate(
-        &root,
-        &[(
-            "ARGOCD_APP_PARAMETERS",
-            r#"[{"name":"hostnam","string":"x.example.org"}]"#,
-        )],
-    );
-    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
-    assert_eq!(
-        run.stderr,
-        "error: unknown parameter `hostnam` (did you mean `hostname`?); known parameters: hostname, image.tag, \
-         replicas, resources.backstage, resources.postgresql, app.title, app.organization\n"
-    );
-    let run = generate(&root, &[("PARAM_COLOUR", "blue")]);
-    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
-    assert_contains(&run.stderr, "unknown parameter variable PARAM_COLOUR");
-}
-
-#[test]
 fn a_failing_environment_gives_a_short_message_and_no_output() {
     let (_dir, root) = repository_copy();
     let file = root.join(SOURCE_PATH).join("environment.yaml");
@@ -280,7 +211,15 @@ fn a_failing_environment_gives_a_short_message_and_no_output() {
     assert_eq!((run.code, run.stdout.as_str()), (2, ""));
     let lines: Vec<&str> = run.stderr.lines().collect();
     assert_eq!(lines.len(), 6, "{}", run.stderr);
-    assert!(lines[5].starts_with("... and "), "{}", run.stderr);
+    // Named as in the repository (not the cmp-server's temporary copy), line and field.
+    assert_eq!(
+        lines[0],
+        "error: overlays/minicloud/environment.yaml:8: spec.namespace: must be lower case"
+    );
+    assert_eq!(
+        lines[5],
+        "... and 5 more; run `stagehand generate --explain` with the same variables to see all"
+    );
 }
 
 #[test]
@@ -311,243 +250,145 @@ fn explain_shows_the_inputs_and_a_reproduction_command() {
     );
 }
 
-#[test]
-fn parameters_announce_current_values_in_the_shape_argocd_reads() {
-    let (_dir, root) = repository_copy();
-    let run = Stagehand::new(["parameters"])
-        .current_dir(&root.join(SOURCE_PATH))
-        .only_env(&[
-            ("ARGOCD_APP_NAME", "x"),
-            ("ARGOCD_APP_SOURCE_PATH", SOURCE_PATH),
-        ])
-        .run();
-    assert_eq!(run.code, 0, "{}", run.stderr);
-    let announcements: Vec<Value> = serde_json::from_str(&run.stdout).unwrap();
-    let allowed = [
-        "name",
-        "title",
-        "tooltip",
-        "required",
-        "itemType",
-        "collectionType",
-        "string",
-        "array",
-        "map",
-    ];
-    for announcement in &announcements {
-        for key in announcement.as_object().unwrap().keys() {
-            assert!(
-                allowed.contains(&key.as_str()),
-                "unknown announcement field {key}"
-            );
+/// A tree as the cmp-server receives it with `--plugin-use-manifest-generate-paths`: only
+/// `folders` (repository paths) below their common parent, the working directory being the
+/// app folder inside it.
+fn received_subtree(parent: &str, folders: &[&str]) -> (tempfile::TempDir, PathBuf) {
+    let (dir, full) = repository_copy();
+    let received = dir.path().join("_cmp_server").join("9a8b7c6d");
+    for folder in folders {
+        let relative = Path::new(folder).strip_prefix(parent).unwrap();
+        std::fs::create_dir_all(received.join(relative)).unwrap();
+        for entry in std::fs::read_dir(full.join(folder)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_file() {
+                std::fs::copy(
+                    &path,
+                    received.join(relative).join(path.file_name().unwrap()),
+                )
+                .unwrap();
+            }
         }
-        let collection = announcement["collectionType"].as_str().unwrap();
-        assert!(
-            announcement.get(collection).is_some(),
-            "{announcement} lacks its {collection} value"
-        );
     }
-    let by_name = |name: &str| {
-        announcements
-            .iter()
-            .find(|a| a["name"] == name)
-            .unwrap()
-            .clone()
-    };
-    assert_eq!(by_name("hostname")["string"], "backstage.10.0.0.200.nip.io");
-    assert_eq!(by_name("image.tag")["string"], "latest");
-    assert_eq!(by_name("replicas")["string"], "1");
-    assert_eq!(
-        by_name("resources.backstage")["map"]["limits.memory"],
-        "1Gi"
-    );
-    assert_eq!(
-        by_name("resources.postgresql")["map"]["requests.cpu"],
-        "50m"
-    );
+    std::fs::remove_dir_all(&full).unwrap();
+    (dir, received)
+}
 
-    // Every announced name works as a parameter in generate, with the announced value.
-    let values: Vec<Value> = announcements
-        .iter()
-        .map(|a| {
-            let collection = a["collectionType"].as_str().unwrap();
-            serde_json::json!({ "name": a["name"], collection: a[collection] })
-        })
-        .collect();
-    let as_parameters = serde_json::to_string(&values).unwrap();
-    let run = generate(&root, &[("ARGOCD_APP_PARAMETERS", &as_parameters)]);
+fn generate_in(dir: &Path, extra: &[(&str, &str)]) -> crate::support::Run {
+    Stagehand::new(["generate"])
+        .current_dir(dir)
+        .only_env(&cmp_variables(extra))
+        .run()
+}
+
+#[test]
+fn generate_renders_in_the_subtree_sent_for_manifest_generate_paths() {
+    // Annotation `.`: the common parent is the app folder; the working directory is the
+    // received root, and ends with none of ARGOCD_APP_SOURCE_PATH.
+    let (_dir, received) = received_subtree(SOURCE_PATH, &[SOURCE_PATH]);
+    let run = generate_in(&received, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    assert_eq!(run.stdout, generate(&root, &[]).stdout);
+    assert_eq!(
+        run.stdout,
+        Stagehand::new(["render", "overlays/minicloud"]).succeeds()
+    );
+    // Annotation `../dev`: the common parent is `overlays`; the working directory ends
+    // with `minicloud` only.
+    let (_dir, received) = received_subtree("overlays", &[SOURCE_PATH, "overlays/dev"]);
+    let run = generate_in(&received.join("minicloud"), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
 #[test]
-fn kustomize_builds_the_plugin_config_map_and_the_sidecar() {
-    if !crate::support::available(&[crate::support::Need::Kubectl]) {
-        return;
-    }
-    let objects = crate::support::kustomize(&repo().join("argocd-cmp"));
-    let config_map = objects.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
-    assert_eq!(config_map["metadata"]["name"], "stagehand-cmp-plugin");
-    assert_eq!(config_map["metadata"]["namespace"], "argocd");
-    let plugin: Value =
-        serde_yaml::from_str(config_map["data"]["plugin.yaml"].as_str().unwrap()).unwrap();
-    assert_eq!(plugin, read_yaml(&repo().join("argocd-cmp/plugin.yaml")));
-
-    let deployment = objects.iter().find(|o| o["kind"] == "Deployment").unwrap();
-    assert_eq!(deployment["metadata"]["name"], "argocd-repo-server");
-    let pod = &deployment["spec"]["template"]["spec"];
-    let sidecar = pod["containers"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "stagehand")
-        .unwrap();
+fn a_base_outside_the_sent_subtree_names_the_annotation_to_add() {
+    let (_dir, received) = received_subtree("overlays", &[SOURCE_PATH]);
+    let with_base = |file: &Path| {
+        replace_in_file(
+            file,
+            "kind: Environment\n",
+            "kind: Environment\nbase: ../../base\n",
+        );
+    };
+    with_base(&received.join("minicloud/environment.yaml"));
+    let run = generate_in(&received.join("minicloud"), &[]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
     assert_eq!(
-        sidecar["command"],
-        serde_json::json!(["/var/run/argocd/argocd-cmp-server"])
+        run.stderr,
+        "error: overlays/minicloud/environment.yaml:5: base: base folder `../../base` does not exist \
+         (ArgoCD sent only the repository's `overlays` folder (its repo-server runs with \
+         --plugin-use-manifest-generate-paths): add the base's folder to the Application's \
+         argocd.argoproj.io/manifest-generate-paths annotation, e.g. `.;../../base`)\n"
     );
-    assert_eq!(sidecar["securityContext"]["runAsNonRoot"], true);
-    assert_eq!(sidecar["securityContext"]["runAsUser"], 999);
-    assert_eq!(
-        sidecar["image"],
-        "ghcr.io/andrelair-platform/stagehand-cmp:0.1.0"
-    );
-    let mounts: Vec<(String, String, Option<String>)> = sidecar["volumeMounts"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|m| {
-            (
-                m["name"].as_str().unwrap().to_string(),
-                m["mountPath"].as_str().unwrap().to_string(),
-                m["subPath"].as_str().map(str::to_string),
-            )
-        })
-        .collect();
-    assert_eq!(
-        mounts,
-        vec![
-            ("var-files".into(), "/var/run/argocd".into(), None),
-            (
-                "plugins".into(),
-                "/home/argocd/cmp-server/plugins".into(),
-                None
-            ),
-            (
-                "stagehand-cmp-plugin".into(),
-                "/home/argocd/cmp-server/config/plugin.yaml".into(),
-                Some("plugin.yaml".into())
-            ),
-            ("stagehand-cmp-tmp".into(), "/tmp".into(), None),
-        ]
-    );
-    let volumes = pod["volumes"].as_array().unwrap();
-    let tmp = volumes
-        .iter()
-        .find(|v| v["name"] == "stagehand-cmp-tmp")
-        .unwrap();
-    assert!(
-        tmp["emptyDir"].is_object(),
-        "the sidecar's /tmp must be its own emptyDir"
-    );
-    let plugin_volume = volumes
-        .iter()
-        .find(|v| v["name"] == "stagehand-cmp-plugin")
-        .unwrap();
-    assert_eq!(plugin_volume["configMap"]["name"], "stagehand-cmp-plugin");
+    // With the base sent too (annotation `.;../../base`: the common parent is the root),
+    // the same file renders.
+    let (_dir, received) = received_subtree("", &[SOURCE_PATH, "base", "base/templates"]);
+    with_base(&received.join(SOURCE_PATH).join("environment.yaml"));
+    let run = generate_in(&received.join(SOURCE_PATH), &[]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
 }
 
 #[test]
-fn plugin_yaml_has_the_fields_the_cmp_server_reads() {
-    let plugin = read_yaml(&repo().join("argocd-cmp/plugin.yaml"));
-    assert_eq!(plugin["apiVersion"], "argoproj.io/v1alpha1");
-    assert_eq!(plugin["kind"], "ConfigManagementPlugin");
-    assert_eq!(plugin["metadata"]["name"], "stagehand");
-    let spec = plugin["spec"].as_object().unwrap();
-    let known = [
-        "version",
-        "init",
-        "generate",
-        "discover",
-        "parameters",
-        "preserveFileMode",
-        "provideGitCreds",
-    ];
-    for key in spec.keys() {
-        assert!(
-            known.contains(&key.as_str()),
-            "spec.{key} is not a ConfigManagementPlugin field"
-        );
-    }
-    assert_eq!(spec["version"], "v1");
-    assert_eq!(
-        spec["generate"]["command"],
-        serde_json::json!(["stagehand", "generate"])
-    );
-    assert_eq!(spec["discover"]["fileName"], "./environment.yaml");
-    assert_eq!(
-        spec["parameters"]["dynamic"]["command"],
-        serde_json::json!(["stagehand", "parameters"])
-    );
-    let dynamic_names: Vec<String> = stagehand_parameter_names();
-    for announcement in spec["parameters"]["static"].as_array().unwrap() {
-        let name = announcement["name"].as_str().unwrap();
-        assert!(
-            announcement["title"].is_string() && announcement["tooltip"].is_string(),
-            "{name}"
-        );
-        assert!(
-            !dynamic_names.contains(&name.to_string()),
-            "static `{name}` would hide the dynamic announcement's current value"
-        );
-        // Static names are accepted by generate too.
-        let (_dir, root) = repository_copy();
-        let parameters = format!(r#"[{{"name":"{name}","string":"Portal X"}}]"#);
+fn an_application_that_would_render_itself_is_refused() {
+    let (_dir, root) = repository_copy();
+    for parent in ["backstage-minicloud", "argocd_backstage-minicloud"] {
+        let run = generate(&root, &[("ARGOCD_APP_NAME", parent)]);
+        assert_eq!((run.code, run.stdout.as_str()), (2, ""), "{parent}");
         assert_eq!(
-            generate(&root, &[("ARGOCD_APP_PARAMETERS", &parameters)]).code,
-            0,
-            "{name}"
+            run.stderr,
+            "error: the rendered Application `backstage-minicloud` in `argocd` is the Application \
+             running this plugin (ARGOCD_APP_NAME): ArgoCD would replace it with its own child; set \
+             spec.argocd.applicationName to another name, or rename the parent Application\n"
         );
     }
-}
-
-fn stagehand_parameter_names() -> Vec<String> {
-    let output = Stagehand::new(["parameters"])
-        .current_dir(&repo().join(SOURCE_PATH))
-        .succeeds();
-    let announcements: Vec<Value> = serde_json::from_str(&output).unwrap();
-    announcements
-        .iter()
-        .map(|a| a["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
-#[test]
-fn the_example_application_names_the_plugin_and_is_a_valid_application() {
-    if !crate::support::available(&[crate::support::Need::Shared("schemas")]) {
-        return;
-    }
-    let application = read_yaml(&repo().join("argocd-cmp/example-application.yaml"));
-    let plugin = read_yaml(&repo().join("argocd-cmp/plugin.yaml"));
-    let expected_name = format!(
-        "{}-{}",
-        plugin["metadata"]["name"].as_str().unwrap(),
-        plugin["spec"]["version"].as_str().unwrap()
-    );
-    assert_eq!(
-        application["spec"]["source"]["plugin"]["name"],
-        expected_name.as_str()
-    );
-    assert_eq!(application["spec"]["source"]["path"], SOURCE_PATH);
-    let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(shared().join("schemas/application-argoproj-v1alpha1.json"))
-            .unwrap(),
+    // Another namespace's Application of that name is another Application.
+    let run = generate(&root, &[("ARGOCD_APP_NAME", "team-a_backstage-minicloud")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    // The field the message names resolves it.
+    let file = root.join(SOURCE_PATH).join("environment.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        format!("{text}  argocd: {{ applicationName: backstage-minicloud-chart }}\n")
+            .replace("patches: []\n", ""),
     )
     .unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator
-        .iter_errors(&application)
-        .map(|e| e.to_string())
+    let run = generate(&root, &[("ARGOCD_APP_NAME", "backstage-minicloud")]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_contains(&run.stdout, "  name: backstage-minicloud-chart\n");
+}
+
+#[test]
+fn an_unknown_plugin_env_name_is_a_typo_with_a_suggestion() {
+    let (_dir, root) = repository_copy();
+    let run = generate(&root, &[("ARGOCD_ENV_ENVIROMENT", "dev.yaml")]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_eq!(
+        run.stderr,
+        "error: plugin.env `ENVIROMENT` (ARGOCD_ENV_ENVIROMENT) is not read by stagehand \
+         (did you mean `ENVIRONMENT`?); it reads only: ENVIRONMENT\n"
+    );
+}
+
+#[test]
+fn without_kube_api_versions_one_note_says_apis_were_not_checked() {
+    let (_dir, root) = repository_copy();
+    let variables: Vec<(&str, &str)> = cmp_variables(&[])
+        .into_iter()
+        .filter(|(name, _)| *name != "KUBE_API_VERSIONS")
         .collect();
-    assert!(errors.is_empty(), "{errors:?}");
+    let run = Stagehand::new(["generate"])
+        .current_dir(&root.join(SOURCE_PATH))
+        .only_env(&variables)
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        "note: KUBE_API_VERSIONS is not set (not run by ArgoCD?): whether the cluster serves \
+         every apiVersion printed was not checked\n"
+    );
+    assert_eq!(
+        generate(&root, &[]).stderr,
+        "",
+        "ArgoCD's own runs print no note"
+    );
 }

@@ -4,7 +4,8 @@
 //! schemas → `schemas.rs`; output safety (YAML 1.1, injection, determinism) →
 //! `output_contract.rs`; `--out-dir`, `--check`, kustomize → `out_dir.rs`; a user error →
 //! a new folder under `tests/fixtures/errors/` (picked up by `error_fixtures.rs`);
-//! commands and flags → `commands.rs`; the ArgoCD plugin → `argocd.rs`; `diff` → `diff.rs`;
+//! commands and flags → `commands.rs`; the ArgoCD plugin → `argocd.rs` (`generate`),
+//! `argocd_parameters.rs` (parameters), `argocd_install.rs` (install files, discovery); `diff` → `diff.rs`;
 //! properties over arbitrary strings (proptest) → `properties.rs`;
 //! input too big, too odd or too clever for a fixture file → `hostile_input.rs`; the
 //! README's set-up commands and `.ci/run` → `readme.rs`.
@@ -14,6 +15,8 @@
 //! or fails when `CI` is set.
 
 mod argocd;
+mod argocd_install;
+mod argocd_parameters;
 mod commands;
 mod diff;
 mod error_fixtures;

@@ -165,6 +165,13 @@ pub fn temp_environment(text: &str) -> tempfile::TempDir {
     dir
 }
 
+/// Replaces `from` (which must be there) with `to` in the file at `path`.
+pub fn replace_in_file(path: &Path, from: &str, to: &str) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    assert!(text.contains(from), "{} lacks {from:?}", path.display());
+    std::fs::write(path, text.replacen(from, to, 1)).unwrap();
+}
+
 /// Parses a YAML stream (`---`-separated) into JSON values.
 pub fn parse_stream(text: &str) -> Vec<serde_json::Value> {
     text.split("---\n")

@@ -1,0 +1,504 @@
+//! The `argocd-cmp/` install files (plugin.yaml, the sidecar, the Dockerfile, the example
+//! Application and the ApplicationSet), and discovery, as ArgoCD and Kubernetes read them.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::argocd::{ALL_APIS, SOURCE_PATH, generate, repository_copy};
+use crate::argocd_parameters::stagehand_parameter_names;
+use crate::support::{Need, Stagehand, available, read_yaml, repo, shared};
+
+/// Violations of the Pod Security "restricted" level's rules by the container `name` of
+/// `pod` (a pod spec): privilege, escalation, capabilities, user, seccomp, host access.
+fn restricted_violations(pod: &Value, name: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let container = pod["containers"]
+        .as_array()
+        .and_then(|all| all.iter().find(|c| c["name"] == name))
+        .cloned()
+        .unwrap_or_default();
+    let context = &container["securityContext"];
+    let pod_context = &pod["securityContext"];
+    if context["privileged"] == true {
+        found.push("privileged".to_string());
+    }
+    if context["allowPrivilegeEscalation"] != false {
+        found.push("allowPrivilegeEscalation must be false".to_string());
+    }
+    let dropped = context["capabilities"]["drop"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if !dropped.contains(&Value::from("ALL")) {
+        found.push("capabilities.drop must hold ALL".to_string());
+    }
+    let added = context["capabilities"]["add"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    if added.iter().any(|c| c != "NET_BIND_SERVICE") {
+        found.push(format!(
+            "capabilities.add may hold only NET_BIND_SERVICE: {added:?}"
+        ));
+    }
+    let non_root = match context.get("runAsNonRoot") {
+        Some(value) => value == true,
+        None => pod_context["runAsNonRoot"] == true,
+    };
+    if !non_root {
+        found.push("runAsNonRoot must be true".to_string());
+    }
+    if context["runAsUser"] == 0 || pod_context["runAsUser"] == 0 {
+        found.push("runAsUser must not be 0".to_string());
+    }
+    let seccomp = context["seccompProfile"]["type"]
+        .as_str()
+        .or(pod_context["seccompProfile"]["type"].as_str());
+    if !matches!(seccomp, Some("RuntimeDefault" | "Localhost")) {
+        found.push("seccompProfile.type must be RuntimeDefault or Localhost".to_string());
+    }
+    for port in container["ports"].as_array().into_iter().flatten() {
+        if port["hostPort"].as_u64().is_some_and(|p| p != 0) {
+            found.push("hostPort is not allowed".to_string());
+        }
+    }
+    for flag in ["hostNetwork", "hostPID", "hostIPC"] {
+        if pod[flag] == true {
+            found.push(format!("{flag} is not allowed"));
+        }
+    }
+    const ALLOWED_VOLUMES: [&str; 8] = [
+        "configMap",
+        "csi",
+        "downwardAPI",
+        "emptyDir",
+        "ephemeral",
+        "persistentVolumeClaim",
+        "projected",
+        "secret",
+    ];
+    for volume in pod["volumes"].as_array().into_iter().flatten() {
+        for key in volume.as_object().into_iter().flatten().map(|(k, _)| k) {
+            if key != "name" && !ALLOWED_VOLUMES.contains(&key.as_str()) {
+                found.push(format!("volume type {key} is not allowed"));
+            }
+        }
+    }
+    found
+}
+
+/// Errors of `application` against ArgoCD's Application schema.
+fn application_schema_errors(application: &Value) -> Vec<String> {
+    let path = shared().join("schemas/application-argoproj-v1alpha1.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let schema: Value = serde_json::from_str(&text).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator
+        .iter_errors(application)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn kustomize_builds_the_plugin_config_map_and_the_sidecar() {
+    if !available(&[Need::Kubectl]) {
+        return;
+    }
+    let objects = crate::support::kustomize(&repo().join("argocd-cmp"));
+    let config_map = objects.iter().find(|o| o["kind"] == "ConfigMap").unwrap();
+    assert_eq!(config_map["metadata"]["name"], "stagehand-cmp-plugin");
+    assert_eq!(config_map["metadata"]["namespace"], "argocd");
+    let plugin: Value =
+        serde_yaml::from_str(config_map["data"]["plugin.yaml"].as_str().unwrap()).unwrap();
+    assert_eq!(plugin, read_yaml(&repo().join("argocd-cmp/plugin.yaml")));
+
+    let deployment = objects.iter().find(|o| o["kind"] == "Deployment").unwrap();
+    assert_eq!(deployment["metadata"]["name"], "argocd-repo-server");
+    let pod = &deployment["spec"]["template"]["spec"];
+    let sidecar = pod["containers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "stagehand")
+        .unwrap();
+    assert_eq!(
+        sidecar["command"],
+        serde_json::json!(["/var/run/argocd/argocd-cmp-server"])
+    );
+    assert_eq!(sidecar["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(sidecar["securityContext"]["runAsUser"], 999);
+    assert_eq!(
+        sidecar["image"],
+        "ghcr.io/andrelair-platform/stagehand-cmp:0.1.0"
+    );
+    let mounts: Vec<(String, String, Option<String>)> = sidecar["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| {
+            (
+                m["name"].as_str().unwrap().to_string(),
+                m["mountPath"].as_str().unwrap().to_string(),
+                m["subPath"].as_str().map(str::to_string),
+            )
+        })
+        .collect();
+    assert_eq!(
+        mounts,
+        vec![
+            ("var-files".into(), "/var/run/argocd".into(), None),
+            (
+                "plugins".into(),
+                "/home/argocd/cmp-server/plugins".into(),
+                None
+            ),
+            (
+                "stagehand-cmp-plugin".into(),
+                "/home/argocd/cmp-server/config/plugin.yaml".into(),
+                Some("plugin.yaml".into())
+            ),
+            ("stagehand-cmp-tmp".into(), "/tmp".into(), None),
+        ]
+    );
+    let volumes = pod["volumes"].as_array().unwrap();
+    let tmp = volumes
+        .iter()
+        .find(|v| v["name"] == "stagehand-cmp-tmp")
+        .unwrap();
+    assert!(
+        tmp["emptyDir"].is_object(),
+        "the sidecar's /tmp must be its own emptyDir"
+    );
+    let plugin_volume = volumes
+        .iter()
+        .find(|v| v["name"] == "stagehand-cmp-plugin")
+        .unwrap();
+    assert_eq!(plugin_volume["configMap"]["name"], "stagehand-cmp-plugin");
+    assert_eq!(
+        restricted_violations(pod, "stagehand"),
+        Vec::<String>::new(),
+        "the sidecar fails Pod Security \"restricted\""
+    );
+    assert_eq!(
+        sidecar["securityContext"]["readOnlyRootFilesystem"], true,
+        "upstream's repo-server containers run with a read-only root"
+    );
+}
+
+#[test]
+fn plugin_yaml_has_the_fields_the_cmp_server_reads() {
+    let plugin = read_yaml(&repo().join("argocd-cmp/plugin.yaml"));
+    assert_eq!(plugin["apiVersion"], "argoproj.io/v1alpha1");
+    assert_eq!(plugin["kind"], "ConfigManagementPlugin");
+    assert_eq!(plugin["metadata"]["name"], "stagehand");
+    let spec = plugin["spec"].as_object().unwrap();
+    let known = [
+        "version",
+        "init",
+        "generate",
+        "discover",
+        "parameters",
+        "preserveFileMode",
+        "provideGitCreds",
+    ];
+    for key in spec.keys() {
+        assert!(
+            known.contains(&key.as_str()),
+            "spec.{key} is not a ConfigManagementPlugin field"
+        );
+    }
+    assert_eq!(spec["version"], "v1");
+    assert_eq!(
+        spec["generate"]["command"],
+        serde_json::json!(["stagehand", "generate"])
+    );
+    assert_eq!(
+        spec["discover"],
+        serde_json::json!({ "find": { "command": ["stagehand", "discover"] } })
+    );
+    assert_eq!(
+        spec["parameters"]["dynamic"]["command"],
+        serde_json::json!(["stagehand", "parameters"])
+    );
+    let dynamic_names: Vec<String> = stagehand_parameter_names();
+    for announcement in spec["parameters"]["static"].as_array().unwrap() {
+        let name = announcement["name"].as_str().unwrap();
+        assert!(
+            announcement["title"].is_string() && announcement["tooltip"].is_string(),
+            "{name}"
+        );
+        assert!(
+            !dynamic_names.contains(&name.to_string()),
+            "static `{name}` would hide the dynamic announcement's current value"
+        );
+        // Static names are accepted by generate too.
+        let (_dir, root) = repository_copy();
+        let parameters = format!(r#"[{{"name":"{name}","string":"Portal X"}}]"#);
+        assert_eq!(
+            generate(&root, &[("ARGOCD_APP_PARAMETERS", &parameters)]).code,
+            0,
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn the_example_application_names_the_plugin_and_is_a_valid_application() {
+    if !available(&[Need::Shared("schemas")]) {
+        return;
+    }
+    let application = read_yaml(&repo().join("argocd-cmp/example-application.yaml"));
+    let plugin = read_yaml(&repo().join("argocd-cmp/plugin.yaml"));
+    let expected_name = format!(
+        "{}-{}",
+        plugin["metadata"]["name"].as_str().unwrap(),
+        plugin["spec"]["version"].as_str().unwrap()
+    );
+    assert_eq!(
+        application["spec"]["source"]["plugin"]["name"],
+        expected_name.as_str()
+    );
+    assert_eq!(application["spec"]["source"]["path"], SOURCE_PATH);
+    assert_eq!(
+        application_schema_errors(&application),
+        Vec::<String>::new()
+    );
+}
+
+/// `stagehand discover` in `dir`, as the cmp-server runs `discover.find.command`.
+fn discover(dir: &Path, extra: &[(&str, &str)]) -> crate::support::Run {
+    Stagehand::new(["discover"])
+        .current_dir(dir)
+        .only_env(extra)
+        .run()
+}
+
+#[test]
+fn discovery_claims_stagehand_environments_and_nothing_else() {
+    let (dir, root) = repository_copy();
+    let minicloud = root.join(SOURCE_PATH);
+    let run = discover(&minicloud, &[("ARGOCD_APP_SOURCE_PATH", SOURCE_PATH)]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "environment.yaml\n"));
+
+    // A Conda environment.yaml, and a base's defaults (kind: Base), are not claimed.
+    let conda = root.join("analysis");
+    std::fs::create_dir_all(&conda).unwrap();
+    std::fs::write(
+        conda.join("environment.yaml"),
+        "name: analysis\nchannels: [conda-forge]\ndependencies: [python=3.11, numpy]\n",
+    )
+    .unwrap();
+    for folder in [&conda, &root.join("base"), &root] {
+        let run = discover(folder, &[]);
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, ""),
+            "{}",
+            folder.display()
+        );
+    }
+
+    // An environment file symlinked from outside the tree is not read.
+    let outside = dir.path().join("outside.yaml");
+    std::fs::copy(minicloud.join("environment.yaml"), &outside).unwrap();
+    let linked = root.join("linked");
+    std::fs::create_dir_all(&linked).unwrap();
+    std::os::unix::fs::symlink(&outside, linked.join("environment.yaml")).unwrap();
+    let run = discover(&linked, &[("ARGOCD_APP_SOURCE_PATH", "linked")]);
+    assert_eq!((run.code, run.stdout.as_str()), (0, ""));
+}
+
+#[test]
+fn an_environment_named_by_plugin_env_is_discovered_and_rendered() {
+    let (_dir, root) = repository_copy();
+    let folder = root.join("overlays/staging");
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::copy(
+        repo().join("overlays/dev/environment.yaml"),
+        folder.join("other.yaml"),
+    )
+    .unwrap();
+    let variables = [
+        ("ARGOCD_APP_SOURCE_PATH", "overlays/staging"),
+        ("ARGOCD_ENV_ENVIRONMENT", "other.yaml"),
+    ];
+    let run = discover(&folder, &variables);
+    assert_eq!((run.code, run.stdout.as_str()), (0, "other.yaml\n"));
+    // Without the variable the folder has no environment.yaml: not claimed.
+    assert_eq!(discover(&folder, &variables[..1]).stdout, "");
+    let run = Stagehand::new(["generate"])
+        .current_dir(&folder)
+        .only_env(&[
+            ("ARGOCD_APP_NAME", "backstage-staging-stagehand"),
+            ("ARGOCD_APP_SOURCE_PATH", "overlays/staging"),
+            ("ARGOCD_ENV_ENVIRONMENT", "other.yaml"),
+            ("ARGOCD_APP_PARAMETERS", "null"),
+            ("KUBE_API_VERSIONS", ALL_APIS),
+        ])
+        .run();
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("host: backstage-dev.10.0.0.200.nip.io"));
+}
+
+/// What the Dockerfile's build stage copies into the image: `COPY` sources before the
+/// second `FROM`.
+fn dockerfile_build_sources() -> Vec<String> {
+    let dockerfile = std::fs::read_to_string(repo().join("argocd-cmp/Dockerfile")).unwrap();
+    // The header, the build stage, the final stage: the second piece is the build.
+    let build_stage = dockerfile.split("\nFROM ").nth(1).unwrap_or_default();
+    build_stage
+        .lines()
+        .filter_map(|line| line.strip_prefix("COPY "))
+        .filter(|rest| !rest.starts_with("--from"))
+        .flat_map(|rest| {
+            let words: Vec<&str> = rest.split_whitespace().collect();
+            words[..words.len() - 1]
+                .iter()
+                .map(|w| w.to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+fn copy_tree(from: &Path, to: &Path, ignored: &[String]) {
+    if ignored.iter().any(|pattern| from.ends_with(pattern)) {
+        return;
+    }
+    if from.is_dir() {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            copy_tree(&entry.path(), &to.join(entry.file_name()), ignored);
+        }
+    } else {
+        std::fs::copy(from, to).unwrap_or_else(|e| panic!("{}: {e}", from.display()));
+    }
+}
+
+#[test]
+fn the_dockerfile_build_context_holds_everything_the_build_reads() {
+    // No Docker daemon here: copy exactly what the build stage copies (after .dockerignore)
+    // into an empty folder and compile it there, offline. `cargo check` reads the manifest
+    // (every named target must exist) and expands every include_str!, as the build does.
+    let ignored: Vec<String> = std::fs::read_to_string(repo().join(".dockerignore"))
+        .unwrap_or_default()
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .map(str::to_string)
+        .collect();
+    let context = tempfile::tempdir().unwrap();
+    let sources = dockerfile_build_sources();
+    assert!(sources.contains(&"Cargo.toml".to_string()), "{sources:?}");
+    for source in &sources {
+        assert!(
+            !ignored.contains(source),
+            ".dockerignore drops `{source}`, which the Dockerfile copies"
+        );
+        copy_tree(&repo().join(source), &context.path().join(source), &ignored);
+    }
+    let target: PathBuf = repo().join("target/docker-context-check");
+    let output = std::process::Command::new(env!("CARGO"))
+        .args(["check", "--release", "--locked", "--offline", "--quiet"])
+        .current_dir(context.path())
+        .env("CARGO_TARGET_DIR", &target)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "the image's build would fail with only {sources:?}:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// The Applications ArgoCD's git directory generator makes from `applicationset.yaml` for
+/// this repository: one per folder matching the generator's path, with `{{path}}` and
+/// `{{path.basename}}` filled in (the default, non-Go templating).
+fn expand_application_set() -> Vec<(String, Value)> {
+    let set = read_yaml(&repo().join("argocd-cmp/applicationset.yaml"));
+    let generator = &set["spec"]["generators"][0]["git"];
+    let pattern = generator["directories"][0]["path"].as_str().unwrap();
+    assert_eq!(pattern, "overlays/*");
+    let parent = pattern.trim_end_matches("/*");
+    let mut folders: Vec<String> = std::fs::read_dir(repo().join(parent))
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_type().unwrap().is_dir())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| !name.starts_with('.'))
+        .collect();
+    folders.sort();
+    folders
+        .into_iter()
+        .map(|basename| {
+            let path = format!("{parent}/{basename}");
+            let template = serde_json::to_string(&set["spec"]["template"])
+                .unwrap()
+                .replace("{{path.basename}}", &basename)
+                .replace("{{path}}", &path);
+            let template: Value = serde_json::from_str(&template).unwrap();
+            let mut metadata = template["metadata"].clone();
+            metadata["namespace"] = set["metadata"]["namespace"].clone();
+            let application = serde_json::json!({
+                "apiVersion": "argoproj.io/v1alpha1",
+                "kind": "Application",
+                "metadata": metadata,
+                "spec": template["spec"],
+            });
+            (path, application)
+        })
+        .collect()
+}
+
+#[test]
+fn the_application_set_makes_one_valid_application_per_overlay_that_renders() {
+    if !available(&[Need::Shared("schemas")]) {
+        return;
+    }
+    let applications = expand_application_set();
+    let paths: Vec<&str> = applications.iter().map(|(p, _)| p.as_str()).collect();
+    assert_eq!(
+        paths,
+        ["overlays/dev", "overlays/minicloud", "overlays/prod"]
+    );
+    let (_dir, root) = repository_copy();
+    let mut names = Vec::new();
+    for (path, application) in &applications {
+        assert_eq!(
+            application_schema_errors(application),
+            Vec::<String>::new(),
+            "{path}"
+        );
+        assert_eq!(application["spec"]["source"]["path"], path.as_str());
+        assert_eq!(
+            application["spec"]["source"]["plugin"]["name"],
+            "stagehand-v1"
+        );
+        let name = application["metadata"]["name"].as_str().unwrap();
+        names.push(name.to_string());
+        // As the repo-server runs the plugin for this Application: no parameters.
+        let run = Stagehand::new(["generate"])
+            .current_dir(&root.join(path))
+            .only_env(&[
+                ("ARGOCD_APP_NAME", name),
+                ("ARGOCD_APP_SOURCE_PATH", path),
+                ("ARGOCD_APP_PARAMETERS", "null"),
+                ("KUBE_VERSION", "1.29.3"),
+                ("KUBE_API_VERSIONS", ALL_APIS),
+            ])
+            .run();
+        assert_eq!(run.code, 0, "{path}: {}", run.stderr);
+        let child = crate::support::parse_stream(&run.stdout)
+            .into_iter()
+            .find(|object| object["kind"] == "Application")
+            .unwrap();
+        names.push(child["metadata"]["name"].as_str().unwrap().to_string());
+    }
+    let unique: std::collections::BTreeSet<&String> = names.iter().collect();
+    assert_eq!(
+        unique.len(),
+        names.len(),
+        "Application names collide: {names:?}"
+    );
+}
