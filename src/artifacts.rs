@@ -9,7 +9,7 @@ use std::fmt;
 use kube_core::TypeMeta;
 use serde_json::Value;
 
-use crate::environment::TargetKind;
+use crate::environment::{Environment, SecretSource, TargetKind};
 use crate::error::Problem;
 
 /// One artifact stagehand renders.
@@ -66,19 +66,29 @@ pub const ARTIFACTS: [ArtifactKind; 6] = [
     },
 ];
 
+impl ArtifactKind {
+    /// Whether `environment` renders this artifact: no SealedSecret when the database
+    /// Secret is external (its document is then `null`).
+    pub fn is_rendered_for(&self, environment: &Environment) -> bool {
+        self.target != TargetKind::SealedSecret
+            || environment.spec.database.secret == SecretSource::Sealed
+    }
+}
+
 /// Everything rendered for one environment.
 #[derive(Debug, Clone)]
 pub struct RenderedEnvironment {
     /// The environment's `metadata.name`.
     pub name: String,
-    /// The documents, one per entry of [`ARTIFACTS`], in that order.
+    /// The documents, one per entry of [`ARTIFACTS`], in that order; `null` for an
+    /// artifact the environment does not render.
     pub documents: Vec<Value>,
     /// Warnings found on the way (errors would have stopped the render).
     pub warnings: Vec<Problem>,
     /// The base used: its folder, or the built-in label.
     pub base: String,
     /// The merged, validated environment the documents were rendered from.
-    pub environment: crate::environment::Environment,
+    pub environment: Environment,
 }
 
 impl RenderedEnvironment {
@@ -93,11 +103,28 @@ impl RenderedEnvironment {
 
     /// The Kubernetes objects, in stream order.
     pub fn kubernetes_objects(&self) -> impl Iterator<Item = &Value> {
+        self.artifacts()
+            .filter(|(artifact, _)| artifact.is_kubernetes_object)
+            .map(|(_, document)| document)
+    }
+
+    /// Whether the SealedSecret holds a placeholder, which no controller can unseal.
+    pub fn is_unsealed(&self) -> bool {
+        self.document(TargetKind::SealedSecret)
+            .pointer("/spec/encryptedData")
+            .and_then(Value::as_object)
+            .is_some_and(|data| {
+                data.values()
+                    .any(|value| value == crate::context::SEALED_PLACEHOLDER)
+            })
+    }
+
+    /// The rendered artifacts with their documents, in output order.
+    pub fn artifacts(&self) -> impl Iterator<Item = (&'static ArtifactKind, &Value)> {
         ARTIFACTS
             .iter()
             .zip(&self.documents)
-            .filter(|(artifact, _)| artifact.is_kubernetes_object)
-            .map(|(_, document)| document)
+            .filter(|(_, document)| !document.is_null())
     }
 }
 

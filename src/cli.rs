@@ -28,6 +28,7 @@ Examples:
   stagehand render overlays/dev --set spec.replicas=2  override a field
   stagehand validate overlays/*                        report every problem and warning
   stagehand diff --base origin/main                    what a change does to every environment
+  stagehand seal overlays/minicloud --cert cert.pem    seal the database passwords
   stagehand schema > environment.schema.json           JSON Schema for editors
 
 Exit codes: 0 ok, 1 differences (render --check), 2 usage or input error.";
@@ -54,6 +55,10 @@ pub enum Command {
     /// ArgoCD plugin: print the parameter announcement (JSON) for the ArgoCD UI.
     #[command(after_help = cmd::parameters::EXAMPLES)]
     Parameters(cmd::parameters::ParametersArgs),
+    /// Seal the database credentials for the cluster's sealed-secrets controller, into
+    /// the environment file's spec.database.encryptedData.
+    #[command(after_help = cmd::seal::EXAMPLES)]
+    Seal(cmd::seal::SealArgs),
     /// Print the environment file's JSON Schema (for yaml-language-server and editors).
     #[command(after_help = cmd::schema::EXAMPLES)]
     Schema(cmd::schema::SchemaArgs),
@@ -70,6 +75,7 @@ pub fn run() -> ExitCode {
         Command::Discover(args) => cmd::discover::run(&args),
         Command::Parameters(args) => cmd::parameters::run(&args),
         Command::Schema(args) => cmd::schema::run(&args),
+        Command::Seal(args) => cmd::seal::run(&args),
     };
     match outcome {
         Ok(code) => code,

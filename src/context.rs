@@ -63,6 +63,8 @@ struct DatabaseContext {
     name: String,
     secret_name: String,
     encrypted_data: BTreeMap<String, String>,
+    sealed_secret_annotations: BTreeMap<&'static str, &'static str>,
+    sealing_scope_annotation: BTreeMap<&'static str, &'static str>,
     persistence: Value,
     wait_for_ready: bool,
     wait_image: String,
@@ -168,6 +170,13 @@ impl TemplateContext {
                 .map(|key| (key.to_string(), SEALED_PLACEHOLDER.to_string()))
                 .collect(),
         };
+        // kubeseal puts a non-strict scope's annotation on the SealedSecret and its template.
+        let scope_annotation: BTreeMap<&'static str, &'static str> = database
+            .sealing_scope
+            .annotation()
+            .map(|name| (name, "true"))
+            .into_iter()
+            .collect();
         let mut persistence = json!({ "enabled": true });
         if let Some(class) = &database.storage.storage_class {
             persistence["storageClass"] = json!(class);
@@ -210,6 +219,12 @@ impl TemplateContext {
                 name: database.name.clone(),
                 secret_name: database.secret_name.clone(),
                 encrypted_data,
+                sealed_secret_annotations: scope_annotation
+                    .clone()
+                    .into_iter()
+                    .chain([(SYNC_WAVE, "-1")])
+                    .collect(),
+                sealing_scope_annotation: scope_annotation,
                 persistence,
                 wait_for_ready: database.wait_for_ready,
                 wait_image: format!(

@@ -7,7 +7,7 @@
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use crate::artifacts::{ARTIFACTS, RenderedEnvironment};
+use crate::artifacts::RenderedEnvironment;
 use crate::yaml::{to_yaml_document, to_yaml_stream};
 
 /// The Kubernetes objects as a YAML stream, each document introduced by `---`.
@@ -41,9 +41,8 @@ pub fn out_dir_files(rendered: &RenderedEnvironment) -> Vec<(String, String)> {
          # environment file and render again.\n",
         rendered.name
     );
-    let mut files: Vec<(String, String)> = ARTIFACTS
-        .iter()
-        .zip(&rendered.documents)
+    let mut files: Vec<(String, String)> = rendered
+        .artifacts()
         .map(|(artifact, document)| {
             (
                 artifact.file_name.to_string(),
@@ -51,10 +50,10 @@ pub fn out_dir_files(rendered: &RenderedEnvironment) -> Vec<(String, String)> {
             )
         })
         .collect();
-    let resources: Vec<&str> = ARTIFACTS
-        .iter()
-        .filter(|artifact| artifact.is_kubernetes_object)
-        .map(|artifact| artifact.file_name)
+    let resources: Vec<&str> = rendered
+        .artifacts()
+        .filter(|(artifact, _)| artifact.is_kubernetes_object)
+        .map(|(artifact, _)| artifact.file_name)
         .collect();
     let kustomization = json!({
         "apiVersion": "kustomize.config.k8s.io/v1beta1",

@@ -186,11 +186,17 @@ pub struct Database {
     pub username: String,
     /// Database created on first boot.
     pub name: String,
-    /// Name of the Secret (delivered as a SealedSecret) holding the keys `password` and
-    /// `postgres-password`. The passwords themselves never belong in this file.
+    /// Name of the Secret holding the keys `password` and `postgres-password`. The
+    /// passwords themselves never belong in this file.
     pub secret_name: String,
-    /// Sealed (kubeseal-encrypted) values of `password` and `postgres-password`. Safe to
-    /// commit; when absent the SealedSecret is rendered as a placeholder.
+    /// `sealed`: the Secret comes from the rendered SealedSecret. `external`: it is created
+    /// outside git (`kubectl create secret generic`) and no SealedSecret is rendered.
+    pub secret: SecretSource,
+    /// Where the sealed values may be unsealed: `strict` (this namespace and name),
+    /// `namespace-wide` or `cluster-wide`. Must match how they were sealed.
+    pub sealing_scope: SealingScope,
+    /// Sealed values of `password` and `postgres-password` (`stagehand seal` writes them).
+    /// Safe to commit; when absent the SealedSecret holds placeholders.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub encrypted_data: Option<BTreeMap<String, String>>,
     /// Persistent volume of the database.
@@ -200,6 +206,48 @@ pub struct Database {
     pub wait_for_ready: bool,
     /// Image of that init container; it must provide `pg_isready`.
     pub wait_image: Image,
+}
+
+/// Where the database Secret comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum SecretSource {
+    /// From the rendered SealedSecret.
+    Sealed,
+    /// Created outside git; no SealedSecret is rendered.
+    External,
+}
+
+/// sealed-secrets' scopes: where a sealed value may be unsealed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SealingScope {
+    /// Only as this Secret, in this namespace.
+    Strict,
+    /// As any Secret in this namespace.
+    NamespaceWide,
+    /// As any Secret anywhere in the cluster.
+    ClusterWide,
+}
+
+impl SealingScope {
+    /// The RSA-OAEP label sealed-secrets binds a value to (its `EncryptionLabel`).
+    pub fn label(self, namespace: &str, name: &str) -> String {
+        match self {
+            Self::Strict => format!("{namespace}/{name}"),
+            Self::NamespaceWide => namespace.to_string(),
+            Self::ClusterWide => String::new(),
+        }
+    }
+
+    /// The annotation that tells the controller a non-strict scope.
+    pub fn annotation(self) -> Option<&'static str> {
+        match self {
+            Self::Strict => None,
+            Self::NamespaceWide => Some("sealedsecrets.bitnami.com/namespace-wide"),
+            Self::ClusterWide => Some("sealedsecrets.bitnami.com/cluster-wide"),
+        }
+    }
 }
 
 /// A persistent volume.

@@ -24,6 +24,7 @@ pub mod overlay;
 pub mod patch;
 pub mod pipeline;
 pub mod quantity;
+pub mod sealing;
 pub mod secrets;
 pub mod shape;
 pub mod templates;

@@ -32,6 +32,18 @@ pub fn apply_patches(
             continue;
         };
         let document = &mut documents[slot];
+        if document.is_null() {
+            findings.push(
+                Finding::error(
+                    at.key("target").key("kind"),
+                    format!("no {:?} is rendered", set.target.kind),
+                )
+                .with_hint(
+                    "spec.database.secret is external: remove this patch, or set it to sealed",
+                ),
+            );
+            continue;
+        }
         let actual_name = match set.target.kind {
             TargetKind::HelmValues => HELM_VALUES_NAME.to_string(),
             _ => document["metadata"]["name"]

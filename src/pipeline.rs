@@ -276,6 +276,10 @@ fn render_documents(environment: &Environment, base: &Base) -> Result<RenderedEn
     let context = crate::templates::context_value(&TemplateContext::derive(environment));
     let mut documents = Vec::with_capacity(ARTIFACTS.len());
     for artifact in ARTIFACTS {
+        if !artifact.is_rendered_for(environment) {
+            documents.push(Value::Null);
+            continue;
+        }
         let text = templates::render_template(base, artifact.template, &context)?;
         let (display, _) = base.template(artifact.template);
         let document = parse_rendered(&text).map_err(|error| {

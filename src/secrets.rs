@@ -14,7 +14,7 @@ use crate::overlay::OverrideSource;
 
 /// Where secrets belong instead; part of every refusal.
 pub const WHERE_SECRETS_BELONG: &str = "secrets belong in a Secret, referenced by name: seal the \
-Postgres passwords with kubeseal into spec.database.encryptedData — the README shows how";
+Postgres passwords into spec.database.encryptedData with `stagehand seal` — the README shows how";
 
 /// The finding for a secret at `path`, worded for where it was given: the environment
 /// file (`None`), `--set`, or an ArgoCD parameter.
@@ -36,8 +36,8 @@ pub fn refusal(path: FieldPath, source: Option<&OverrideSource>) -> Finding {
              readable by anyone who can read it",
         )
         .with_hint(
-            "keep secrets out of parameters: seal the Postgres passwords with kubeseal into \
-             spec.database.encryptedData",
+            "keep secrets out of parameters: seal the Postgres passwords into \
+             spec.database.encryptedData with `stagehand seal`",
         ),
     }
 }
@@ -64,6 +64,18 @@ fn is_allowed_reference(path: &FieldPath) -> bool {
             .iter()
             .zip(SEALED)
             .all(|(segment, key)| matches!(segment, Segment::Key(k) if k == key))
+}
+
+/// `spec.database.secret` names where the Secret comes from (`sealed` or `external`);
+/// anything else there is treated as a literal secret.
+fn is_secret_source(path: &FieldPath, value: &Value) -> bool {
+    let is_field = path.segments().len() == 3
+        && path
+            .segments()
+            .iter()
+            .zip(["spec", "database", "secret"])
+            .all(|(segment, key)| matches!(segment, Segment::Key(k) if k == key));
+    is_field && matches!(value.as_str(), Some("sealed" | "external"))
 }
 
 /// Whether a field name looks like it holds a credential.
@@ -135,7 +147,11 @@ fn walk(value: &Value, path: &mut FieldPath, found: &mut Vec<FieldPath>) {
             for (key, item) in map {
                 path.push(Segment::Key(key.clone()));
                 let literal = matches!(item, Value::String(_) | Value::Number(_));
-                if literal && is_secret_name(key) && !is_allowed_reference(path) {
+                if literal
+                    && is_secret_name(key)
+                    && !is_allowed_reference(path)
+                    && !is_secret_source(path, item)
+                {
                     found.push(path.clone());
                 } else {
                     walk(item, path, found);

@@ -7,13 +7,23 @@
 
 use std::collections::BTreeSet;
 
-use crate::environment::{ChartImage, Environment, Image, KeyAlgorithm, ResourceRequirements};
+use crate::environment::{
+    ChartImage, Environment, Image, KeyAlgorithm, ResourceRequirements, SecretSource,
+};
 use crate::error::Finding;
 use crate::field_path::FieldPath;
 use crate::names;
 
 /// The keys a Postgres SealedSecret must hold (the chart's `secretKeys`).
 pub const DATABASE_SECRET_KEYS: [&str; 2] = ["password", "postgres-password"];
+
+/// What an unsealed SealedSecret means.
+pub const UNSEALED: &str =
+    "the SealedSecret holds placeholders, so Postgres will not start until it is sealed";
+
+/// How to seal, for messages.
+pub const SEAL_COMMAND: &str =
+    "stagehand seal ENV --cert CERT, with CERT from kubeseal --fetch-cert";
 
 /// Every problem with `environment`, errors and warnings, in field order.
 pub fn validate(environment: &Environment) -> Vec<Finding> {
@@ -190,15 +200,22 @@ impl Rules {
         if database.wait_for_ready {
             self.image(&at.key("waitImage"), &database.wait_image);
         }
-        match &database.encrypted_data {
-            None => self.0.push(
-                Finding::warning(
-                    at.key("encryptedData"),
-                    "the SealedSecret holds placeholders, so Postgres will not start until it is sealed",
-                )
-                .with_hint("seal the passwords with kubeseal and set spec.database.encryptedData; the README shows how"),
+        match (&database.encrypted_data, database.secret) {
+            (None, SecretSource::Sealed) => self.0.push(
+                Finding::warning(at.key("encryptedData"), UNSEALED)
+                    .with_hint(format!("seal them: {SEAL_COMMAND}")),
             ),
-            Some(sealed) => self.sealed_data(&at.key("encryptedData"), sealed),
+            (Some(sealed), SecretSource::Sealed) => {
+                self.sealed_data(&at.key("encryptedData"), sealed);
+            }
+            (Some(_), SecretSource::External) => self.0.push(
+                Finding::error(
+                    at.key("encryptedData"),
+                    "is set, but spec.database.secret is external, so no SealedSecret is rendered",
+                )
+                .with_hint("remove encryptedData, or set spec.database.secret: sealed"),
+            ),
+            (None, SecretSource::External) => {}
         }
     }
 
@@ -217,11 +234,13 @@ impl Rules {
                     Finding::error(at.key(key), format!("the sealed `{key}` is missing"))
                         .with_hint("seal both `password` and `postgres-password`"),
                 ),
-                Some(value) if !looks_sealed(value) => self.0.push(
-                    Finding::error(at.key(key), "is not kubeseal output (base64 ciphertext)")
-                        .with_hint("never put a plain password here: run kubeseal --raw and paste its output"),
-                ),
-                Some(_) => {}
+                Some(value) => {
+                    if let Err(why) = crate::sealing::hybrid::check_ciphertext(value) {
+                        self.0.push(Finding::error(at.key(key), why).with_hint(
+                            "seal it with `stagehand seal`; a plain password never belongs here",
+                        ));
+                    }
+                }
             }
         }
     }
@@ -397,12 +416,4 @@ pub fn https_host(text: &str) -> Result<String, String> {
         return Err("holds `{{`: template syntax is not allowed in a URL".into());
     }
     Ok(host)
-}
-
-/// Whether `text` looks like kubeseal output: long base64 ciphertext.
-fn looks_sealed(text: &str) -> bool {
-    text.len() >= 64
-        && text
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "+/=".contains(c))
 }

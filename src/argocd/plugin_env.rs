@@ -126,6 +126,31 @@ impl PluginEnvironment {
         })
     }
 
+    /// How paths under the received root are named in the repository: the root's own
+    /// prefix (`/tmp/_cmp_server/<uuid>/`) and what replaces it (empty, or the subtree's
+    /// place in the repository), so messages name files as the repository does.
+    pub fn repository_prefixes(&self) -> Option<(String, String)> {
+        let root = self.repository_root.as_ref()?;
+        let in_repository = self
+            .received_subtree
+            .as_ref()
+            .map(|subtree| format!("{subtree}/"))
+            .unwrap_or_default();
+        Some((format!("{}/", root.display()), in_repository))
+    }
+
+    /// `path` as the repository names it (see [`Self::repository_prefixes`]).
+    pub fn repository_path(&self, path: &Path) -> String {
+        let shown = path.display().to_string();
+        match self.repository_prefixes() {
+            Some((from, to)) => match shown.strip_prefix(&from) {
+                Some(rest) => format!("{to}{rest}"),
+                None => shown,
+            },
+            None => shown,
+        }
+    }
+
     /// The Application's parameters: `ARGOCD_APP_PARAMETERS` (checked against the
     /// `PARAM_*` variables ArgoCD derives from it), else the `PARAM_*` variables alone.
     pub fn parameters(&self) -> Result<Parameters> {

@@ -82,15 +82,8 @@ fn generate(plugin: &PluginEnvironment) -> Result<(RenderedEnvironment, String)>
         received_subtree: plugin.received_subtree.clone(),
     };
     // Files named as in the repository, not as in the cmp-server's temporary copy.
-    let rendered = render(&request).map_err(|error| match &plugin.repository_root {
-        Some(root) => {
-            let in_repository = plugin
-                .received_subtree
-                .as_ref()
-                .map(|subtree| format!("{subtree}/"))
-                .unwrap_or_default();
-            error.relabel(&format!("{}/", root.display()), &in_repository)
-        }
+    let rendered = render(&request).map_err(|error| match plugin.repository_prefixes() {
+        Some((from, to)) => error.relabel(&from, &to),
         None => error,
     })?;
     if let Some(version) = &plugin.kube_version {
@@ -98,6 +91,9 @@ fn generate(plugin: &PluginEnvironment) -> Result<(RenderedEnvironment, String)>
     }
     if let Some(served) = &plugin.api_versions {
         check_api_versions(rendered.kubernetes_objects(), served)?;
+    }
+    if rendered.is_unsealed() {
+        return Err(unsealed_error(plugin));
     }
     if let Some(parent) = &plugin.application {
         check_not_self_managed(parent, rendered.document(TargetKind::Application))?;
@@ -107,6 +103,22 @@ fn generate(plugin: &PluginEnvironment) -> Result<(RenderedEnvironment, String)>
         return Err(Error::Usage("the render produced no objects; refusing to print an empty stream that auto-sync would prune".into()));
     }
     Ok((rendered, stream))
+}
+
+/// Why a SealedSecret with placeholders must not reach ArgoCD, and the two ways out.
+fn unsealed_error(plugin: &PluginEnvironment) -> Error {
+    let folder = plugin
+        .variables
+        .get("ARGOCD_APP_SOURCE_PATH")
+        .map_or(".", String::as_str);
+    let file = plugin.repository_path(&plugin.environment_file);
+    Error::Usage(format!(
+        "{file}: spec.database.encryptedData: the SealedSecret holds placeholders, which the \
+         sealed-secrets controller cannot unseal: ArgoCD would mark it Degraded and stop the sync \
+         at its wave (-1), so nothing else would be applied; seal the passwords (`stagehand seal \
+         {folder} --cert cert.pem`, the certificate from `kubeseal --fetch-cert`) or declare a \
+         Secret that exists already (spec.database.secret: external)"
+    ))
 }
 
 /// At most [`MAX_UI_LINES`] lines, each without secret material (messages never hold values

@@ -6,6 +6,7 @@ pub mod generate;
 pub mod parameters;
 pub mod render;
 pub mod schema;
+pub mod seal;
 pub mod validate;
 
 use std::path::PathBuf;

@@ -7,6 +7,7 @@
 //! The tool's data model is `serde_json::Value` (with `preserve_order`): JSON patches, merge
 //! patches and JSON output all operate on it, and key order stays what the templates chose.
 
+pub mod edit;
 pub mod positions;
 pub mod read;
 pub mod write;

@@ -36,6 +36,17 @@ pub fn repository_copy() -> (tempfile::TempDir, PathBuf) {
         root.join("base/environment.yaml"),
     )
     .unwrap();
+    // ArgoCD must never get placeholders: seal every overlay, for a certificate whose key
+    // nobody has (tests/fixtures/sealing/README.md).
+    for overlay in ["overlays/minicloud", "overlays/dev", "overlays/prod"] {
+        Stagehand::new([
+            "seal".as_ref(),
+            root.join(overlay).as_os_str(),
+            "--cert".as_ref(),
+            repo().join("tests/fixtures/sealing/cert.pem").as_os_str(),
+        ])
+        .succeeds();
+    }
     (dir, root)
 }
 
@@ -79,9 +90,10 @@ fn generate_prints_the_render_stream_and_writes_nothing_into_the_repository() {
     let before = snapshot(&root);
     let run = generate(&root, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    let file = root.join(SOURCE_PATH).join("environment.yaml");
     assert_eq!(
         run.stdout,
-        Stagehand::new(["render", "overlays/minicloud"]).succeeds()
+        Stagehand::new(["render".as_ref(), file.as_os_str()]).succeeds()
     );
     for object in parse_stream(&run.stdout) {
         assert!(
@@ -170,7 +182,7 @@ fn a_base_outside_the_repository_copy_is_refused() {
 fn an_environment_file_named_by_argocd_env_must_stay_inside_the_repository() {
     let (dir, root) = repository_copy();
     std::fs::copy(
-        repo().join("overlays/dev/environment.yaml"),
+        root.join("overlays/dev/environment.yaml"),
         root.join(SOURCE_PATH).join("dev.yaml"),
     )
     .unwrap();
@@ -218,7 +230,7 @@ fn a_failing_environment_gives_a_short_message_and_no_output() {
     );
     assert_eq!(
         lines[5],
-        "... and 5 more; run `stagehand generate --explain` with the same variables to see all"
+        "... and 4 more; run `stagehand generate --explain` with the same variables to see all"
     );
 }
 
@@ -288,9 +300,10 @@ fn generate_renders_in_the_subtree_sent_for_manifest_generate_paths() {
     let (_dir, received) = received_subtree(SOURCE_PATH, &[SOURCE_PATH]);
     let run = generate_in(&received, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
+    let file = received.join("environment.yaml");
     assert_eq!(
         run.stdout,
-        Stagehand::new(["render", "overlays/minicloud"]).succeeds()
+        Stagehand::new(["render".as_ref(), file.as_os_str()]).succeeds()
     );
     // Annotation `../dev`: the common parent is `overlays`; the working directory ends
     // with `minicloud` only.

@@ -315,7 +315,7 @@ fn an_environment_named_by_plugin_env_is_discovered_and_rendered() {
     let folder = root.join("overlays/staging");
     std::fs::create_dir_all(&folder).unwrap();
     std::fs::copy(
-        repo().join("overlays/dev/environment.yaml"),
+        root.join("overlays/dev/environment.yaml"),
         folder.join("other.yaml"),
     )
     .unwrap();

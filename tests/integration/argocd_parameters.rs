@@ -29,7 +29,8 @@ fn announce(root: &std::path::Path, extra: &[(&str, &str)]) -> crate::support::R
 #[test]
 fn an_application_without_parameters_syncs_with_null_empty_or_unset() {
     let (_dir, root) = repository_copy();
-    let expected = Stagehand::new(["render", "overlays/minicloud"]).succeeds();
+    let file = root.join(SOURCE_PATH).join("environment.yaml");
+    let expected = Stagehand::new(["render".as_ref(), file.as_os_str()]).succeeds();
     let announced = announce(&root, &[]).stdout;
     for extra in [
         vec![("ARGOCD_APP_PARAMETERS", "null")],

@@ -72,6 +72,7 @@ fn no_error_message_repeats_a_secret_value() {
         "secret-token-annotation",
         "secret-in-set",
         "secret-in-patch",
+        "secret-source-holds-a-password",
     ] {
         let stderr = std::fs::read_to_string(root.join(case).join("stderr")).unwrap();
         assert!(

@@ -6,6 +6,7 @@
 //! a new folder under `tests/fixtures/errors/` (picked up by `error_fixtures.rs`);
 //! commands and flags → `commands.rs`; the ArgoCD plugin → `argocd.rs` (`generate`),
 //! `argocd_parameters.rs` (parameters), `argocd_install.rs` (install files, discovery); `diff` → `diff.rs`;
+//! `stagehand seal` and the SealedSecret → `seal.rs`;
 //! properties over arbitrary strings (proptest) → `properties.rs`;
 //! input too big, too odd or too clever for a fixture file → `hostile_input.rs`; the
 //! README's set-up commands and `.ci/run` → `readme.rs`.
@@ -27,5 +28,6 @@ mod output_contract;
 mod properties;
 mod readme;
 mod schemas;
+mod seal;
 mod seed_reference;
 mod support;

@@ -21,6 +21,8 @@ pub enum Need {
     Shared(&'static str),
     /// `python3` with PyYAML (`pip install pyyaml`).
     PyYaml,
+    /// `python3` with the `cryptography` package (`pip install cryptography`).
+    PyCryptography,
     /// `kubectl` (with its built-in kustomize).
     Kubectl,
 }
@@ -30,6 +32,7 @@ impl Need {
         match self {
             Self::Shared(path) => format!("../shared/{path} (test data beside the repository)"),
             Self::PyYaml => "python3 with PyYAML (pip install pyyaml)".into(),
+            Self::PyCryptography => "python3 with cryptography (pip install cryptography)".into(),
             Self::Kubectl => "kubectl".into(),
         }
     }
@@ -37,6 +40,7 @@ impl Need {
     fn is_met(self) -> bool {
         use std::sync::OnceLock;
         static PYYAML: OnceLock<bool> = OnceLock::new();
+        static CRYPTOGRAPHY: OnceLock<bool> = OnceLock::new();
         static KUBECTL: OnceLock<bool> = OnceLock::new();
         let runs = |program: &str, args: &[&str]| {
             Command::new(program)
@@ -49,6 +53,9 @@ impl Need {
         match self {
             Self::Shared(path) => shared().join(path).exists(),
             Self::PyYaml => *PYYAML.get_or_init(|| runs("python3", &["-c", "import yaml"])),
+            Self::PyCryptography => {
+                *CRYPTOGRAPHY.get_or_init(|| runs("python3", &["-c", "import cryptography"]))
+            }
             Self::Kubectl => *KUBECTL.get_or_init(|| runs("kubectl", &["version", "--client"])),
         }
     }
@@ -92,6 +99,16 @@ pub struct Run {
     pub stderr: String,
 }
 
+impl From<std::process::Output> for Run {
+    fn from(output: std::process::Output) -> Self {
+        Self {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
+            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
+        }
+    }
+}
+
 /// Builds and runs one `stagehand` invocation.
 pub struct Stagehand {
     command: Command,
@@ -132,14 +149,45 @@ impl Stagehand {
         self
     }
 
+    /// Adds one argument.
+    pub fn arg(mut self, argument: impl AsRef<std::ffi::OsStr>) -> Self {
+        self.command.arg(argument);
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(mut self, arguments: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<std::ffi::OsStr>,
+    {
+        self.command.args(arguments);
+        self
+    }
+
     /// Runs and captures the outcome.
     pub fn run(mut self) -> Run {
         let output = self.command.output().expect("the stagehand binary runs");
-        Run {
-            code: output.status.code().unwrap_or(-1),
-            stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-            stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-        }
+        Run::from(output)
+    }
+
+    /// Runs with `input` on stdin and captures the outcome.
+    pub fn run_with_stdin(mut self, input: &str) -> Run {
+        use std::io::Write;
+        use std::process::Stdio;
+        let mut child = self
+            .command
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the stagehand binary runs");
+        let mut stdin = child.stdin.take().expect("a stdin pipe");
+        stdin
+            .write_all(input.as_bytes())
+            .expect("stdin accepts the input");
+        drop(stdin);
+        Run::from(child.wait_with_output().expect("the binary ends"))
     }
 
     /// Runs and asserts success; returns stdout.
