@@ -89,6 +89,10 @@ pub struct RenderedEnvironment {
     pub base: String,
     /// The merged, validated environment the documents were rendered from.
     pub environment: Environment,
+    /// The environment file, as messages name it.
+    pub file: String,
+    /// With `--expand-chart`: the chart's objects, which replace the Application.
+    pub chart_objects: Option<Vec<Value>>,
 }
 
 impl RenderedEnvironment {
@@ -101,11 +105,17 @@ impl RenderedEnvironment {
         &self.documents[slot]
     }
 
-    /// The Kubernetes objects, in stream order.
+    /// The Kubernetes objects, in stream order: the rendered ones, and with an expanded
+    /// chart its objects in place of the Application.
     pub fn kubernetes_objects(&self) -> impl Iterator<Item = &Value> {
+        let expanded = self.chart_objects.is_some();
         self.artifacts()
-            .filter(|(artifact, _)| artifact.is_kubernetes_object)
+            .filter(move |(artifact, _)| {
+                artifact.is_kubernetes_object
+                    && !(expanded && artifact.target == TargetKind::Application)
+            })
             .map(|(_, document)| document)
+            .chain(self.chart_objects.iter().flatten())
     }
 
     /// Whether the SealedSecret holds a placeholder, which no controller can unseal.

@@ -13,6 +13,18 @@ use crate::environment::{Environment, TargetKind};
 use crate::error::Finding;
 use crate::field_path::FieldPath;
 
+/// Env names the chart 2.7.0 sets in the Backstage container itself.
+const CHART_ENV: [&str; 1] = ["APP_CONFIG_backend_listen_port"];
+
+/// The same, with the chart's Postgres enabled (`backstage-deployment.yaml`).
+const CHART_ENV_WITH_POSTGRES: [&str; 5] = [
+    "APP_CONFIG_backend_listen_port",
+    "POSTGRES_HOST",
+    "POSTGRES_PORT",
+    "POSTGRES_USER",
+    "POSTGRES_PASSWORD",
+];
+
 /// Findings about rules the rendered documents break.
 pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment) -> Vec<Finding> {
     let spec = &environment.spec;
@@ -96,6 +108,31 @@ pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment)
         &port,
         "spec.backendPort",
     );
+    check.equal(
+        "the chart's service.ports.backend",
+        values.pointer("/service/ports/backend"),
+        &port,
+        "spec.backendPort",
+    );
+    for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
+        check.equal(
+            &format!("backstage.{probe} port"),
+            values.pointer(&format!("/backstage/{probe}/httpGet/port")),
+            &port,
+            "spec.backendPort",
+        );
+    }
+    for (key, expected) in [
+        ("userPasswordKey", "password"),
+        ("adminPasswordKey", "postgres-password"),
+    ] {
+        check.equal(
+            &format!("postgresql.auth.secretKeys.{key}"),
+            values.pointer(&format!("/postgresql/auth/secretKeys/{key}")),
+            &json!(expected),
+            "the database Secret's keys",
+        );
+    }
     check.equal(
         "the chart's ingress.enabled",
         values.pointer("/ingress/enabled"),
@@ -218,17 +255,28 @@ impl Checker {
                 ));
             }
         }
-        let password_ref = values
+        // Every env name once: the chart sets these itself when its Postgres is enabled.
+        let chart_sets: &[&str] = if values.pointer("/postgresql/enabled") == Some(&json!(true)) {
+            &CHART_ENV_WITH_POSTGRES
+        } else {
+            &CHART_ENV
+        };
+        let mut seen = Vec::new();
+        for item in values
             .pointer("/backstage/extraEnvVars")
             .and_then(Value::as_array)
-            .and_then(|vars| vars.iter().find(|var| var["name"] == "POSTGRES_PASSWORD"))
-            .and_then(|var| var.pointer("/valueFrom/secretKeyRef/name"));
-        if let Some(name) = password_ref
-            && Some(name) != values.pointer("/postgresql/auth/existingSecret")
+            .into_iter()
+            .flatten()
         {
-            self.fail(format!(
-                "POSTGRES_PASSWORD reads the Secret `{name}`, not the database secret"
-            ));
+            let name = item.get("name").and_then(Value::as_str).unwrap_or("?");
+            if chart_sets.contains(&name) {
+                self.fail(format!(
+                    "backstage.extraEnvVars sets {name}, which the chart 2.7.0 sets itself: the container would get it twice"
+                ));
+            } else if seen.contains(&name) {
+                self.fail(format!("backstage.extraEnvVars sets {name} twice"));
+            }
+            seen.push(name);
         }
     }
 }

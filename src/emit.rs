@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::artifacts::RenderedEnvironment;
+use crate::environment::TargetKind;
 use crate::yaml::{to_yaml_document, to_yaml_stream};
 
 /// The Kubernetes objects as a YAML stream, each document introduced by `---`.
@@ -30,6 +31,9 @@ pub fn json_list(rendered: &RenderedEnvironment) -> String {
 /// The file name of the checksum list.
 pub const CHECKSUMS_FILE: &str = "SHA256SUMS";
 
+/// The file name of the chart's objects (`--expand-chart`), in place of `application.yaml`.
+pub const CHART_OBJECTS_FILE: &str = "chart-objects.yaml";
+
 /// The file name of the kustomization.
 pub const KUSTOMIZATION_FILE: &str = "kustomization.yaml";
 
@@ -41,20 +45,29 @@ pub fn out_dir_files(rendered: &RenderedEnvironment) -> Vec<(String, String)> {
          # environment file and render again.\n",
         rendered.name
     );
-    let mut files: Vec<(String, String)> = rendered
+    // With an expanded chart, its objects take the Application's place (file and listing).
+    let expanded = rendered.chart_objects.is_some();
+    let written = rendered
         .artifacts()
-        .map(|(artifact, document)| {
-            (
-                artifact.file_name.to_string(),
-                format!("{header}{}", to_yaml_document(document)),
-            )
-        })
-        .collect();
-    let resources: Vec<&str> = rendered
-        .artifacts()
-        .filter(|(artifact, _)| artifact.is_kubernetes_object)
-        .map(|(artifact, _)| artifact.file_name)
-        .collect();
+        .filter(|(artifact, _)| !(expanded && artifact.target == TargetKind::Application));
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut resources: Vec<&str> = Vec::new();
+    for (artifact, document) in written {
+        files.push((
+            artifact.file_name.to_string(),
+            format!("{header}{}", to_yaml_document(document)),
+        ));
+        if artifact.is_kubernetes_object {
+            resources.push(artifact.file_name);
+        }
+    }
+    if let Some(objects) = &rendered.chart_objects {
+        files.push((
+            CHART_OBJECTS_FILE.to_string(),
+            format!("{header}{}", to_yaml_stream(objects)),
+        ));
+        resources.push(CHART_OBJECTS_FILE);
+    }
     let kustomization = json!({
         "apiVersion": "kustomize.config.k8s.io/v1beta1",
         "kind": "Kustomization",

@@ -1,18 +1,21 @@
 //! The Helm values document: escaping for the chart's `tpl`, and carrying the values in
 //! the ArgoCD Application.
 //!
-//! Chart 2.7.0 passes `backstage.appConfig`, `backstage.extraEnvVars` and
-//! `backstage.initContainers` through Helm's `tpl`, so a `{{` in, say, the app title would
+//! Chart 2.7.0 passes `backstage.appConfig`, `backstage.extraEnvVars`,
+//! `backstage.initContainers` and the probes through Helm's `tpl`, so a `{{` in, say, the app title would
 //! be evaluated by Helm. Every `{{` in those subtrees is rewritten to `{{ "{{" }}`, which
 //! `tpl` turns back into `{{`. It runs once, on the final values, after all patches.
 
 use serde_json::{Map, Value};
 
 /// The parts of the values the chart renders through `tpl`.
-pub const TPL_RENDERED: [&str; 3] = [
+pub const TPL_RENDERED: [&str; 6] = [
     "/backstage/appConfig",
     "/backstage/extraEnvVars",
     "/backstage/initContainers",
+    "/backstage/readinessProbe",
+    "/backstage/livenessProbe",
+    "/backstage/startupProbe",
 ];
 
 /// Where the Application carries the values.

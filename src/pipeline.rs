@@ -97,6 +97,7 @@ pub fn render_source(
     let warnings = stop_on_errors(&locator, findings)?;
     let mut rendered = render_documents(&environment, &base)?;
     rendered.warnings = warnings;
+    rendered.file = source.display.clone();
     rendered.base = match &base.folder {
         Some(folder) => folder.display().to_string(),
         None => crate::base::EMBEDDED_LABEL.to_string(),
@@ -307,6 +308,8 @@ fn render_documents(environment: &Environment, base: &Base) -> Result<RenderedEn
         warnings: Vec::new(),
         base: String::new(),
         environment: environment.clone(),
+        file: String::new(),
+        chart_objects: None,
     })
 }
 

@@ -8,12 +8,13 @@ use std::process::ExitCode;
 
 use clap::ValueEnum;
 
-use crate::cmd::write_stdout;
+use crate::cmd::{ChartArgs, write_stdout};
 use crate::diff::sources::{
     extract_revision, find_environments, load_side, render_all, repository_relative, repository_top,
 };
 use crate::diff::{DiffReport, IgnoreRules, compare, format};
 use crate::error::{EXIT_DIFFERENCES, Error, Result};
+use crate::expand::Expansion;
 
 /// Examples shown by `stagehand diff --help`.
 pub const EXAMPLES: &str = "\
@@ -23,6 +24,7 @@ Examples:
   stagehand diff --base origin/main --format markdown  for a pull-request comment
   stagehand diff rendered-old rendered-new             two render --out-dir folders
   stagehand diff --base HEAD --ignore 'metadata.annotations.argocd.argoproj.io/*'
+  stagehand diff --base origin/main --expand-chart     the chart's Deployment, Services, ...
 
 Exit codes: 0 no differences, 1 differences, 2 error.";
 
@@ -41,6 +43,9 @@ pub struct DiffArgs {
     /// Leave out changes at field paths matching this glob (repeatable).
     #[arg(long, value_name = "PATH_GLOB")]
     pub ignore: Vec<String>,
+    /// Compare the chart's objects too, in place of the Application.
+    #[command(flatten)]
+    pub chart: ChartArgs,
 }
 
 /// How `diff` prints its report.
@@ -57,16 +62,19 @@ pub enum DiffFormat {
 /// Runs `diff`.
 pub fn run(args: &DiffArgs) -> Result<ExitCode> {
     let ignore = IgnoreRules::new(&args.ignore)?;
+    let expansion = args.chart.expansion()?;
     let report = match &args.base {
-        Some(revision) => diff_revision(revision, args, &ignore)?,
+        Some(revision) => diff_revision(revision, args, &ignore, expansion.as_ref())?,
         None => {
             let [old, new] = args.paths.as_slice() else {
                 return Err(Error::Usage(
                     "diff needs --base REV [PATHS...], or two rendered folders or environment files: diff A B".into(),
                 ));
             };
-            let before = load_side(old).map_err(|e| side_error(e, &old.display().to_string()))?;
-            let after = load_side(new).map_err(|e| side_error(e, &new.display().to_string()))?;
+            let before = load_side(old, expansion.as_ref())
+                .map_err(|e| side_error(e, &old.display().to_string()))?;
+            let after = load_side(new, expansion.as_ref())
+                .map_err(|e| side_error(e, &new.display().to_string()))?;
             compare(&before, &after, &ignore)
         }
     };
@@ -87,7 +95,12 @@ pub fn run(args: &DiffArgs) -> Result<ExitCode> {
     })
 }
 
-fn diff_revision(revision: &str, args: &DiffArgs, ignore: &IgnoreRules) -> Result<DiffReport> {
+fn diff_revision(
+    revision: &str,
+    args: &DiffArgs,
+    ignore: &IgnoreRules,
+    expansion: Option<&Expansion>,
+) -> Result<DiffReport> {
     let cwd = std::env::current_dir()
         .map_err(|e| Error::io(std::path::Path::new("."), "cannot read", &e))?;
     let top = repository_top(&cwd)?;
@@ -105,10 +118,15 @@ fn diff_revision(revision: &str, args: &DiffArgs, ignore: &IgnoreRules) -> Resul
     extract_revision(&top, revision, checkout.path())?;
     let old_files = find_environments(checkout.path(), &paths);
     let new_files = find_environments(&top, &paths);
-    let before = render_all(checkout.path(), &old_files, &format!("{revision}:"))
-        .map_err(|e| side_error(e, &format!("at {revision}")))?;
-    let after =
-        render_all(&top, &new_files, "").map_err(|e| side_error(e, "in the working tree"))?;
+    let before = render_all(
+        checkout.path(),
+        &old_files,
+        &format!("{revision}:"),
+        expansion,
+    )
+    .map_err(|e| side_error(e, &format!("at {revision}")))?;
+    let after = render_all(&top, &new_files, "", expansion)
+        .map_err(|e| side_error(e, "in the working tree"))?;
     Ok(compare(&before, &after, ignore))
 }
 

@@ -17,6 +17,7 @@ use rayon::prelude::*;
 
 use crate::artifacts::RenderedEnvironment;
 use crate::error::{Error, Result};
+use crate::expand::Expansion;
 use crate::overlay::Override;
 use crate::pipeline::{RenderRequest, render};
 
@@ -50,20 +51,48 @@ pub fn write_stdout(text: &str) -> Result<()> {
     }
 }
 
-/// Renders every environment, in parallel across cores; results keep argument order.
+/// `--expand-chart` and `--chart`, shared by `render` and `diff`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ChartArgs {
+    /// Run the real `helm template` on the Application's chart and show its objects in
+    /// place of the Application (needs Helm 3.8+: STAGEHAND_HELM or helm on PATH).
+    #[arg(long)]
+    pub expand_chart: bool,
+    /// With --expand-chart: this chart (a folder or .tgz, which must be spec.chart's name
+    /// and version) instead of fetching spec.chart from its repository.
+    #[arg(long, value_name = "PATH", requires = "expand_chart")]
+    pub chart: Option<PathBuf>,
+}
+
+impl ChartArgs {
+    /// The expansion asked for, with helm located, or `None`.
+    pub fn expansion(&self) -> Result<Option<Expansion>> {
+        if !self.expand_chart {
+            return Ok(None);
+        }
+        Expansion::new(self.chart.clone()).map(Some)
+    }
+}
+
+/// Renders every environment (and expands its chart), in parallel across cores; results
+/// keep argument order.
 pub fn render_each(
     environments: &[PathBuf],
     overrides: &[Override],
+    expansion: Option<&Expansion>,
 ) -> Vec<Result<RenderedEnvironment>> {
     environments
         .par_iter()
         .map(|environment| {
-            render(&RenderRequest {
+            let mut rendered = render(&RenderRequest {
                 environment: environment.clone(),
                 overrides: overrides.to_vec(),
-                repository_root: None,
-                received_subtree: None,
-            })
+                ..RenderRequest::default()
+            })?;
+            if let Some(expansion) = expansion {
+                expansion.apply(&mut rendered)?;
+            }
+            Ok(rendered)
         })
         .collect()
 }

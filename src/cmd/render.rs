@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use clap::ValueEnum;
 
 use crate::artifacts::RenderedEnvironment;
-use crate::cmd::{environments_or_current, parse_overrides, render_each, write_stdout};
+use crate::cmd::{ChartArgs, environments_or_current, parse_overrides, render_each, write_stdout};
 use crate::emit::{json_list, out_dir_files, yaml_stream};
 use crate::error::{EXIT_DIFFERENCES, Error, Result, report_line};
 use crate::out_dir::{changed_files, write_atomically};
@@ -23,7 +23,9 @@ Examples:
   stagehand render overlays/minicloud --out-dir rendered/minicloud
   stagehand render overlays/dev overlays/prod --out-dir rendered
   stagehand render overlays/minicloud --out-dir rendered/minicloud --check
-  stagehand render overlays/dev --set spec.hostname=portal.example.org";
+  stagehand render overlays/dev --set spec.hostname=portal.example.org
+  stagehand render overlays/minicloud --expand-chart             the chart's objects too (helm)
+  stagehand render overlays/minicloud --expand-chart --chart backstage-2.7.0.tgz";
 
 /// Arguments of `render`.
 #[derive(Debug, clap::Args)]
@@ -43,6 +45,9 @@ pub struct RenderArgs {
     /// Output format of the printed objects.
     #[arg(short = 'o', long = "output", value_enum, default_value_t = OutputFormat::Yaml)]
     pub output: OutputFormat,
+    /// The chart's objects in place of the Application.
+    #[command(flatten)]
+    pub chart: ChartArgs,
 }
 
 /// How `render` prints objects.
@@ -64,12 +69,14 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
                 "render prints one environment; give --out-dir DIR to render several".into(),
             ));
         };
-        let rendered = render(&RenderRequest {
+        let mut rendered = render(&RenderRequest {
             environment: environment.clone(),
             overrides,
-            repository_root: None,
-            received_subtree: None,
+            ..RenderRequest::default()
         })?;
+        if let Some(expansion) = args.chart.expansion()? {
+            expansion.apply(&mut rendered)?;
+        }
         print_warnings(&rendered);
         let text = match args.output {
             OutputFormat::Yaml => yaml_stream(&rendered),
@@ -85,7 +92,8 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     }
     // Render everything in memory first (in parallel; results keep argument order): any
     // error means nothing is written.
-    let outcomes = render_each(&environments, &overrides);
+    let expansion = args.chart.expansion()?;
+    let outcomes = render_each(&environments, &overrides, expansion.as_ref());
     let mut failures = Vec::new();
     let mut rendered_all = Vec::new();
     for outcome in outcomes {

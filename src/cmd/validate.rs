@@ -28,7 +28,7 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
     let mut warnings = 0;
     let mut valid = Vec::new();
     let environments = environments_or_current(&args.environments);
-    let outcomes = render_each(&environments, &overrides);
+    let outcomes = render_each(&environments, &overrides, None);
     for (environment, outcome) in environments.iter().zip(outcomes) {
         let problems = match outcome {
             Ok(rendered) => {

@@ -19,7 +19,7 @@ use serde::Serialize;
 use serde_json::Value;
 use similar::TextDiff;
 
-use crate::artifacts::{ARTIFACTS, ObjectId, RenderedEnvironment};
+use crate::artifacts::{ObjectId, RenderedEnvironment};
 use crate::environment::TargetKind;
 use crate::error::{Error, Result};
 use crate::yaml::to_yaml_document;
@@ -55,15 +55,20 @@ pub struct Snapshot {
 }
 
 impl Snapshot {
-    /// The documents of a render, ready to compare.
+    /// The documents of a render, ready to compare: with an expanded chart, its objects
+    /// in place of the Application.
     pub fn of(rendered: &RenderedEnvironment) -> Self {
-        let documents = ARTIFACTS
-            .iter()
-            .zip(&rendered.documents)
-            .filter_map(|(artifact, document)| {
-                let id = match artifact.target {
-                    TargetKind::HelmValues => DocumentId::HelmValues,
-                    _ => DocumentId::Object(ObjectId::of(document)?),
+        let expanded = rendered.chart_objects.is_some();
+        let documents = rendered
+            .artifacts()
+            .filter(|(artifact, _)| !(expanded && artifact.target == TargetKind::Application))
+            .map(|(artifact, document)| (artifact.target == TargetKind::HelmValues, document))
+            .chain(rendered.chart_objects.iter().flatten().map(|o| (false, o)))
+            .filter_map(|(is_values, document)| {
+                let id = if is_values {
+                    DocumentId::HelmValues
+                } else {
+                    DocumentId::Object(ObjectId::of(document)?)
                 };
                 Some((id, comparable(document.clone())))
             })

@@ -9,12 +9,14 @@ use std::collections::BTreeMap;
 use std::path::{Component, Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use rayon::prelude::*;
 use serde_json::Value;
 
 use crate::artifacts::{ARTIFACTS, ObjectId};
 use crate::diff::{DocumentId, Snapshot, comparable};
-use crate::emit::KUSTOMIZATION_FILE;
+use crate::emit::{CHART_OBJECTS_FILE, KUSTOMIZATION_FILE};
 use crate::error::{Error, Result};
+use crate::expand::Expansion;
 use crate::load::ENVIRONMENT_FILE_NAME;
 use crate::pipeline::{RenderRequest, render};
 
@@ -166,23 +168,36 @@ pub fn render_all(
     root: &Path,
     files: &[PathBuf],
     label: &str,
+    expansion: Option<&Expansion>,
 ) -> Result<BTreeMap<String, Snapshot>> {
-    let mut snapshots = BTreeMap::new();
-    for file in files {
-        let rendered = render(&RenderRequest {
-            environment: root.join(file),
-            overrides: Vec::new(),
-            repository_root: Some(root.to_path_buf()),
-            received_subtree: None,
+    let snapshots: Vec<(String, Snapshot)> = files
+        .par_iter()
+        .map(|file| {
+            let rendered = render_one(&root.join(file), Some(root), expansion)
+                .map_err(|error| error.relabel(&format!("{}/", root.display()), label))?;
+            let key = file.parent().unwrap_or(Path::new("")).display().to_string();
+            let key = if key.is_empty() { ".".into() } else { key };
+            Ok((key, Snapshot::of(&rendered)))
         })
-        .map_err(|error| error.relabel(&format!("{}/", root.display()), label))?;
-        let key = file.parent().unwrap_or(Path::new("")).display().to_string();
-        snapshots.insert(
-            if key.is_empty() { ".".into() } else { key },
-            Snapshot::of(&rendered),
-        );
+        .collect::<Result<_>>()?;
+    Ok(snapshots.into_iter().collect())
+}
+
+/// Renders one environment (in `root`, when known) and expands its chart if asked.
+fn render_one(
+    environment: &Path,
+    root: Option<&Path>,
+    expansion: Option<&Expansion>,
+) -> Result<crate::artifacts::RenderedEnvironment> {
+    let mut rendered = render(&RenderRequest {
+        environment: environment.to_path_buf(),
+        repository_root: root.map(Path::to_path_buf),
+        ..RenderRequest::default()
+    })?;
+    if let Some(expansion) = expansion {
+        expansion.apply(&mut rendered)?;
     }
-    Ok(snapshots)
+    Ok(rendered)
 }
 
 /// The environments of a rendered folder: one render (`values.yaml` at the top), or one
@@ -241,18 +256,28 @@ fn load_rendered_environment(dir: &Path) -> Result<Snapshot> {
         }
         snapshot.documents.push((id, comparable(document)));
     }
+    let chart_objects = dir.join(CHART_OBJECTS_FILE);
+    if chart_objects.is_file() {
+        let source =
+            crate::load::read_text_file(&chart_objects, &chart_objects.display().to_string())?;
+        let objects = crate::yaml::parse_stream(&source.text).map_err(|error| {
+            Error::Usage(format!("{}: {}", chart_objects.display(), error.message))
+        })?;
+        for object in objects {
+            if let Some(id) = ObjectId::of(&object) {
+                snapshot.documents.push((DocumentId::Object(id), object));
+            }
+        }
+    }
     Ok(snapshot)
 }
 
 /// One side given as a path: an environment (file, or folder with environment.yaml), or a
 /// rendered folder.
-pub fn load_side(path: &Path) -> Result<BTreeMap<String, Snapshot>> {
+pub fn load_side(path: &Path, expansion: Option<&Expansion>) -> Result<BTreeMap<String, Snapshot>> {
     let is_environment = path.is_file() || path.join(ENVIRONMENT_FILE_NAME).is_file();
     if is_environment {
-        let rendered = render(&RenderRequest {
-            environment: path.to_path_buf(),
-            ..RenderRequest::default()
-        })?;
+        let rendered = render_one(path, None, expansion)?;
         return Ok(BTreeMap::from([(".".to_string(), Snapshot::of(&rendered))]));
     }
     if path.is_dir() {

@@ -13,5 +13,5 @@ pub mod read;
 pub mod write;
 
 pub use positions::{Duplicate, PositionIndex};
-pub use read::{ReadError, parse_document, parse_rendered};
+pub use read::{ReadError, parse_document, parse_rendered, parse_stream};
 pub use write::{to_yaml_document, to_yaml_stream};

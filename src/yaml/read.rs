@@ -60,6 +60,27 @@ pub fn parse_rendered(text: &str) -> Result<Value, ReadError> {
     serde_yaml::from_str(text).map_err(syntax_error)
 }
 
+/// Parses a stream of documents another program wrote (`helm template`): each non-empty
+/// document as a JSON-shaped value, in order; `kind: List` documents are flattened into
+/// their items, as ArgoCD does.
+pub fn parse_stream(text: &str) -> Result<Vec<Value>, ReadError> {
+    use serde::Deserialize;
+    let mut documents = Vec::new();
+    for document in serde_yaml::Deserializer::from_str(text) {
+        let value = Value::deserialize(document).map_err(syntax_error)?;
+        match value {
+            Value::Null => {}
+            Value::Object(mut map) if map.get("kind") == Some(&Value::from("List")) => {
+                if let Some(Value::Array(items)) = map.remove("items") {
+                    documents.extend(items.into_iter().filter(|item| !item.is_null()));
+                }
+            }
+            other => documents.push(other),
+        }
+    }
+    Ok(documents)
+}
+
 /// Counts aliases before anything is expanded (only documents with anchors can have any).
 fn check_aliases(text: &str) -> Result<(), ReadError> {
     use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
@@ -285,6 +306,17 @@ mod tests {
             error.message
         );
         assert!(parse_document("a: &a 1\nb: *a\n").is_ok());
+    }
+
+    #[test]
+    fn reads_streams_skipping_empty_documents_and_flattening_lists() {
+        let stream = "---\n# Source: a.yaml\nkind: A\n---\n# only a comment\n---\nkind: List\nitems:\n  - kind: B\n  - kind: C\n";
+        let kinds: Vec<Value> = parse_stream(stream)
+            .unwrap()
+            .into_iter()
+            .map(|d| d["kind"].clone())
+            .collect();
+        assert_eq!(kinds, ["A", "B", "C"]);
     }
 
     #[test]

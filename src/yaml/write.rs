@@ -58,12 +58,51 @@ fn write_mapping(out: &mut String, map: &Map<String, Value>, width: usize, inlin
                 out.push('\n');
                 write_sequence(out, items, width + 2, false);
             }
+            Value::String(text) if is_block_safe(text) => push_block(out, text, width + 2),
             scalar => {
                 out.push(' ');
                 push_scalar(out, scalar);
                 out.push('\n');
             }
         }
+    }
+}
+
+/// Whether a multi-line string can be written as a literal block (`|`) that every reader
+/// reads back unchanged: printable characters only, a first line that does not start with
+/// a space (which would change the block's indentation), no line of only blanks.
+fn is_block_safe(text: &str) -> bool {
+    text.contains('\n')
+        && !text.starts_with([' ', '\n'])
+        && text.chars().all(|c| {
+            c == '\n'
+                || c == '\t'
+                || !(c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}' | '\u{85}'))
+        })
+        && text
+            .split('\n')
+            .all(|line| line.is_empty() || !line.trim().is_empty())
+}
+
+/// ` |` and the text as a literal block at `width`, with the chomping that keeps its
+/// trailing line breaks exactly: strip (`-`), clip, or keep (`+`).
+fn push_block(out: &mut String, text: &str, width: usize) {
+    let body = text.trim_end_matches('\n');
+    let trailing = text.len() - body.len();
+    out.push_str(match trailing {
+        0 => " |-\n",
+        1 => " |\n",
+        _ => " |+\n",
+    });
+    for line in body.split('\n') {
+        if !line.is_empty() {
+            indent(out, width);
+            out.push_str(line);
+        }
+        out.push('\n');
+    }
+    for _ in 1..trailing {
+        out.push('\n');
     }
 }
 
@@ -79,6 +118,10 @@ fn write_sequence(out: &mut String, items: &[Value], width: usize, inline_first:
             }
             Value::Array(nested) if !nested.is_empty() => {
                 write_sequence(out, nested, width + 2, true);
+            }
+            Value::String(text) if is_block_safe(text) => {
+                out.pop();
+                push_block(out, text, width + 2);
             }
             scalar => {
                 push_scalar(out, scalar);

@@ -9,13 +9,13 @@ use serde_json::Value;
 use crate::support::{Stagehand, assert_contains, repo};
 
 /// A git repository holding copies of `overlays` (by name), committed.
-struct GitRepo {
+pub struct GitRepo {
     _dir: tempfile::TempDir,
     root: PathBuf,
 }
 
 impl GitRepo {
-    fn with_overlays(overlays: &[&str]) -> Self {
+    pub fn with_overlays(overlays: &[&str]) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("gitops");
         std::fs::create_dir_all(&root).unwrap();
@@ -34,7 +34,7 @@ impl GitRepo {
         repository
     }
 
-    fn git(&self, args: &[&str]) -> String {
+    pub fn git(&self, args: &[&str]) -> String {
         let output = Command::new("git")
             .args(args)
             .current_dir(&self.root)
@@ -52,30 +52,30 @@ impl GitRepo {
         String::from_utf8(output.stdout).unwrap()
     }
 
-    fn commit(&self, message: &str) {
+    pub fn commit(&self, message: &str) {
         self.git(&["add", "-A"]);
         self.git(&["commit", "-q", "--allow-empty", "-m", message]);
     }
 
-    fn path(&self, relative: &str) -> PathBuf {
+    pub fn path(&self, relative: &str) -> PathBuf {
         self.root.join(relative)
     }
 
-    fn edit(&self, relative: &str, from: &str, to: &str) {
+    pub fn edit(&self, relative: &str, from: &str, to: &str) {
         let path = self.path(relative);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains(from), "{relative} lacks {from:?}");
         std::fs::write(&path, text.replace(from, to)).unwrap();
     }
 
-    fn diff(&self, args: &[&str]) -> crate::support::Run {
+    pub fn diff(&self, args: &[&str]) -> crate::support::Run {
         let mut all = vec!["diff"];
         all.extend(args);
         Stagehand::new(all).current_dir(&self.root).run()
     }
 
     /// HEAD, the index and the working tree's status, to check nothing moved.
-    fn state(&self) -> (String, String, String) {
+    pub fn state(&self) -> (String, String, String) {
         (
             self.git(&["rev-parse", "HEAD"]),
             self.git(&["ls-files", "--stage"]),

@@ -5,7 +5,8 @@
 //! `output_contract.rs`; `--out-dir`, `--check`, kustomize → `out_dir.rs`; a user error →
 //! a new folder under `tests/fixtures/errors/` (picked up by `error_fixtures.rs`);
 //! commands and flags → `commands.rs`; the ArgoCD plugin → `argocd.rs` (`generate`),
-//! `argocd_parameters.rs` (parameters), `argocd_install.rs` (install files, discovery); `diff` → `diff.rs`;
+//! `argocd_parameters.rs` (parameters), `argocd_install.rs` (install files, discovery); `diff` → `diff.rs`; `--expand-chart` and
+//! the real chart → `chart.rs`;
 //! `stagehand seal` and the SealedSecret → `seal.rs`;
 //! properties over arbitrary strings (proptest) → `properties.rs`;
 //! input too big, too odd or too clever for a fixture file → `hostile_input.rs`; the
@@ -18,6 +19,7 @@
 mod argocd;
 mod argocd_install;
 mod argocd_parameters;
+mod chart;
 mod commands;
 mod diff;
 mod error_fixtures;

@@ -70,7 +70,10 @@ fn a_yaml_1_1_reader_reads_every_value_back_as_the_same_string() {
     let values = &list["items"][3]["spec"]["source"]["helm"]["valuesObject"];
     assert_eq!(values["backstage"]["appConfig"]["app"]["title"], "yes");
     assert_eq!(values["backstage"]["image"]["tag"], "1.30");
-    assert_eq!(values["backstage"]["extraEnvVars"][1]["value"], "5432");
+    assert_eq!(
+        values["backstage"]["initContainers"][0]["env"][1]["value"],
+        "5432"
+    );
 }
 
 #[test]

@@ -25,6 +25,8 @@ pub enum Need {
     PyCryptography,
     /// `kubectl` (with its built-in kustomize).
     Kubectl,
+    /// Helm 3.8 or later: `$STAGEHAND_HELM`, or `helm` on PATH.
+    Helm,
 }
 
 impl Need {
@@ -34,6 +36,7 @@ impl Need {
             Self::PyYaml => "python3 with PyYAML (pip install pyyaml)".into(),
             Self::PyCryptography => "python3 with cryptography (pip install cryptography)".into(),
             Self::Kubectl => "kubectl".into(),
+            Self::Helm => "helm 3.8+ ($STAGEHAND_HELM or helm on PATH; .ci/run installs it)".into(),
         }
     }
 
@@ -42,6 +45,7 @@ impl Need {
         static PYYAML: OnceLock<bool> = OnceLock::new();
         static CRYPTOGRAPHY: OnceLock<bool> = OnceLock::new();
         static KUBECTL: OnceLock<bool> = OnceLock::new();
+        static HELM: OnceLock<bool> = OnceLock::new();
         let runs = |program: &str, args: &[&str]| {
             Command::new(program)
                 .args(args)
@@ -57,6 +61,13 @@ impl Need {
                 *CRYPTOGRAPHY.get_or_init(|| runs("python3", &["-c", "import cryptography"]))
             }
             Self::Kubectl => *KUBECTL.get_or_init(|| runs("kubectl", &["version", "--client"])),
+            Self::Helm => *HELM.get_or_init(|| {
+                let helm = std::env::var("STAGEHAND_HELM")
+                    .ok()
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| "helm".to_string());
+                runs(&helm, &["version", "--short"])
+            }),
         }
     }
 }
@@ -114,6 +125,15 @@ pub struct Stagehand {
     command: Command,
 }
 
+/// A cache folder for the runs of this test process (stagehand remembers helm's version
+/// there): nothing a test runs writes outside temporary folders.
+pub fn cache_home() -> &'static Path {
+    static CACHE: std::sync::OnceLock<tempfile::TempDir> = std::sync::OnceLock::new();
+    CACHE
+        .get_or_init(|| tempfile::tempdir().expect("a temporary folder"))
+        .path()
+}
+
 impl Stagehand {
     /// `stagehand ARGS...` run from the repository root.
     pub fn new<I, S>(args: I) -> Self
@@ -122,7 +142,10 @@ impl Stagehand {
         S: AsRef<std::ffi::OsStr>,
     {
         let mut command = Command::new(env!("CARGO_BIN_EXE_stagehand"));
-        command.args(args).current_dir(repo());
+        command
+            .args(args)
+            .current_dir(repo())
+            .env("XDG_CACHE_HOME", cache_home());
         Self { command }
     }
 
@@ -142,7 +165,8 @@ impl Stagehand {
     pub fn only_env(mut self, variables: &[(&str, &str)]) -> Self {
         self.command.env_clear();
         self.command
-            .env("PATH", std::env::var("PATH").unwrap_or_default());
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("XDG_CACHE_HOME", cache_home());
         for (key, value) in variables {
             self.command.env(key, value);
         }
@@ -220,11 +244,12 @@ pub fn replace_in_file(path: &Path, from: &str, to: &str) {
     std::fs::write(path, text.replacen(from, to, 1)).unwrap();
 }
 
-/// Parses a YAML stream (`---`-separated) into JSON values.
+/// Parses a YAML stream (documents separated by `---` lines) into JSON values.
 pub fn parse_stream(text: &str) -> Vec<serde_json::Value> {
-    text.split("---\n")
-        .filter(|document| !document.trim().is_empty())
-        .map(|document| serde_yaml::from_str(document).expect("each document is YAML"))
+    use serde::Deserialize;
+    serde_yaml::Deserializer::from_str(text)
+        .map(|document| serde_json::Value::deserialize(document).expect("each document is YAML"))
+        .filter(|document| !document.is_null())
         .collect()
 }
 
