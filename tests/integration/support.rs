@@ -264,6 +264,19 @@ pub fn assert_contains(text: &str, needle: &str) {
     assert!(text.contains(needle), "expected {needle:?} in:\n{text}");
 }
 
+/// Runs `sha256sum --check --strict SHA256SUMS` in `dir`, asserts it passes, and returns
+/// its report (one `file: OK` line per file).
+pub fn checksums_pass(dir: &Path) -> String {
+    let check = Command::new("sha256sum")
+        .args(["--check", "--strict", "SHA256SUMS"])
+        .current_dir(dir)
+        .output()
+        .expect("sha256sum runs");
+    let report = String::from_utf8_lossy(&check.stdout).into_owned();
+    assert!(check.status.success(), "{report}");
+    report
+}
+
 /// `kubectl kustomize DIR`, parsed into objects.
 pub fn kustomize(dir: &Path) -> Vec<serde_json::Value> {
     let built = std::process::Command::new("kubectl")
