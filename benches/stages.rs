@@ -14,8 +14,8 @@ use stagehand::load::SourceFile;
 use stagehand::overlay::merge_environment;
 use stagehand::pipeline::render_source;
 use stagehand::shape::{Completeness, check_document};
-use stagehand::templates::{context_value, render_template};
-use stagehand::yaml::{parse_document, parse_rendered};
+use stagehand::templates::{context_value, into_document, render_template};
+use stagehand::yaml::parse_document;
 
 const MINICLOUD: &str = include_str!("../overlays/minicloud/environment.yaml");
 
@@ -26,10 +26,7 @@ fn stages(c: &mut Criterion) {
     let merged = merge_environment(&defaults["spec"], &document, &[]);
     let environment: Environment = serde_json::from_value(merged.clone()).unwrap();
     let context = context_value(&TemplateContext::derive(&environment));
-    let texts: Vec<String> = TEMPLATE_NAMES
-        .iter()
-        .map(|n| render_template(&base, n, &context).unwrap())
-        .collect();
+
     let source = || SourceFile::new("minicloud.yaml".into(), MINICLOUD.to_string());
     let rendered = render_source(&source(), None, &[]).unwrap();
 
@@ -61,12 +58,21 @@ fn stages(c: &mut Criterion) {
         })
     });
     c.bench_function("5 parse (template output)", |b| {
-        b.iter(|| {
-            texts
-                .iter()
-                .map(|t| parse_rendered(black_box(t)).unwrap())
-                .collect::<Vec<_>>()
-        })
+        b.iter_batched(
+            || {
+                TEMPLATE_NAMES
+                    .iter()
+                    .map(|n| render_template(&base, n, &context).unwrap())
+                    .collect::<Vec<_>>()
+            },
+            |rendered| {
+                rendered
+                    .into_iter()
+                    .map(|t| into_document(black_box(t), "bench").unwrap())
+                    .collect::<Vec<_>>()
+            },
+            criterion::BatchSize::SmallInput,
+        )
     });
     c.bench_function("6 patch and check", |b| {
         b.iter(|| stagehand::check::check_rendered(black_box(&environment), black_box(&rendered)))

@@ -225,14 +225,17 @@ pub fn confined(path: &Path, repository_root: &Path) -> Result<PathBuf, String> 
     }
 }
 
-/// The repository holding `folder`: the nearest ancestor with `.git`, else `folder` itself.
-pub fn repository_root(folder: &Path) -> PathBuf {
+/// The repository holding `folder`: the nearest ancestor with `.git` (and `true`), else
+/// `folder` itself (and `false`).
+pub fn repository_root(folder: &Path) -> (PathBuf, bool) {
     let start = folder
         .canonicalize()
         .unwrap_or_else(|_| folder.to_path_buf());
-    start
+    match start
         .ancestors()
         .find(|candidate| candidate.join(".git").exists())
-        .unwrap_or(&start)
-        .to_path_buf()
+    {
+        Some(root) => (root.to_path_buf(), true),
+        None => (start, false),
+    }
 }

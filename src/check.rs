@@ -39,6 +39,45 @@ pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment)
     for object in rendered.kubernetes_objects() {
         check.identity(object);
     }
+    // Every namespaced object stays where the environment says (a patch cannot move one).
+    let namespace = json!(spec.namespace);
+    for target in [
+        TargetKind::SealedSecret,
+        TargetKind::Certificate,
+        TargetKind::Ingress,
+    ] {
+        let object = rendered.document(target);
+        if !object.is_null() {
+            check.equal(
+                &format!("the {target:?}'s metadata.namespace"),
+                object.pointer("/metadata/namespace"),
+                &namespace,
+                "spec.namespace",
+            );
+        }
+    }
+    let sealed = rendered.document(TargetKind::SealedSecret);
+    if !sealed.is_null() {
+        check.equal(
+            "the SealedSecret's template namespace",
+            sealed.pointer("/spec/template/metadata/namespace"),
+            &namespace,
+            "spec.namespace",
+        );
+    }
+    let application = rendered.document(TargetKind::Application);
+    check.equal(
+        "the Application's metadata.namespace",
+        application.pointer("/metadata/namespace"),
+        &json!(spec.argocd.namespace),
+        "spec.argocd.namespace",
+    );
+    check.equal(
+        "the Application's destination namespace",
+        application.pointer("/spec/destination/namespace"),
+        &namespace,
+        "spec.namespace",
+    );
     let ingress = rendered.document(TargetKind::Ingress);
     check.typed_ingress(ingress);
     check.all_equal(
@@ -155,13 +194,15 @@ pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment)
         );
     }
     check.env_values(values);
-    let allowed: Vec<Value> = values
+    let allowed: std::collections::HashSet<&str> = values
         .pointer(&format!("{app_config}/backend/reading/allow"))
         .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| entry.get("host").and_then(Value::as_str))
+        .collect();
     for host in reading_allow_hosts(&spec.catalog.locations, &[]) {
-        if !allowed.contains(&json!({ "host": host })) {
+        if !allowed.contains(host.as_str()) {
             check.fail(format!("backend.reading.allow lacks `{host}`, a catalog location host, so the catalog cannot read it"));
         }
     }

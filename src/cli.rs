@@ -15,6 +15,9 @@ use crate::error::EXIT_ERROR;
 #[derive(Debug, Parser)]
 #[command(name = "stagehand", version, about, after_help = EXAMPLES)]
 pub struct Cli {
+    /// Print no warnings (errors are always printed).
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -31,7 +34,8 @@ Examples:
   stagehand seal overlays/minicloud --cert cert.pem    seal the database passwords
   stagehand schema > environment.schema.json           JSON Schema for editors
 
-Exit codes: 0 ok, 1 differences (render --check), 2 usage or input error.";
+Exit codes: 0 ok; 1 differences (diff, render --check); 2 usage or input error.
+-q/--quiet silences warnings on every command.";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -67,6 +71,7 @@ pub enum Command {
 /// Parses the command line, runs the command, prints any error, returns the exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    crate::error::set_quiet(cli.quiet);
     let outcome = match cli.command {
         Command::Render(args) => cmd::render::run(&args),
         Command::Validate(args) => cmd::validate::run(&args),

@@ -142,17 +142,13 @@ pub fn application_name(environment: &Environment) -> String {
 /// Hosts Backstage must be allowed to read: every location's host, then the extra hosts,
 /// first occurrence kept, so the order is stable and follows the file (seed gotcha 2).
 pub fn reading_allow_hosts(locations: &[String], extra: &[String]) -> Vec<String> {
-    let mut hosts: Vec<String> = Vec::new();
-    let candidates = locations
+    let mut seen = std::collections::HashSet::new();
+    locations
         .iter()
         .filter_map(|location| https_host(location).ok())
-        .chain(extra.iter().cloned());
-    for host in candidates {
-        if !hosts.contains(&host) {
-            hosts.push(host);
-        }
-    }
-    hosts
+        .chain(extra.iter().cloned())
+        .filter(|host| seen.insert(host.clone()))
+        .collect()
 }
 
 impl TemplateContext {

@@ -32,8 +32,9 @@ pub struct Environment {
     /// What to deploy. Every field not given here comes from the base.
     pub spec: Spec,
     /// RFC 6902 JSON-patch operations applied to the rendered objects, for what `spec`
-    /// does not cover.
+    /// does not cover. At most 100 sets.
     #[serde(default)]
+    #[schemars(length(max = 100))]
     pub patches: Vec<PatchSet>,
 }
 
@@ -198,6 +199,7 @@ pub struct Database {
     /// Sealed values of `password` and `postgres-password` (`stagehand seal` writes them).
     /// Safe to commit; when absent the SealedSecret holds placeholders.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(extend("maxProperties" = 16))]
     pub encrypted_data: Option<BTreeMap<String, String>>,
     /// Persistent volume of the database.
     pub storage: Storage,
@@ -304,6 +306,21 @@ pub struct PrivateKey {
     pub size: u32,
 }
 
+impl KeyAlgorithm {
+    /// The hint naming every allowed key size.
+    pub const SIZES_HINT: &'static str =
+        "RSA keys have 2048, 3072 or 4096 bits; ECDSA keys 256, 384 or 521; Ed25519 keys no size";
+
+    /// The sizes cert-manager accepts for this algorithm (none for Ed25519).
+    pub fn sizes(self) -> &'static [u32] {
+        match self {
+            Self::Rsa => &[2048, 3072, 4096],
+            Self::Ecdsa => &[256, 384, 521],
+            Self::Ed25519 => &[],
+        }
+    }
+}
+
 /// A private key algorithm cert-manager supports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum KeyAlgorithm {
@@ -323,8 +340,9 @@ pub enum KeyAlgorithm {
 pub struct Ingress {
     /// IngressClass name, e.g. `nginx`.
     pub class_name: String,
-    /// Extra annotations, written sorted by key.
+    /// Extra annotations, written sorted by key. At most 256.
     #[serde(default)]
+    #[schemars(extend("maxProperties" = 256))]
     pub annotations: BTreeMap<String, String>,
 }
 
@@ -354,10 +372,12 @@ pub struct Catalog {
     /// Entity kinds the catalog accepts from the locations.
     pub allow: Vec<EntityKind>,
     /// https URLs of `catalog-info.yaml` files. Their hosts are added to
-    /// `backend.reading.allow` automatically.
+    /// `backend.reading.allow` automatically. At most 1000.
+    #[schemars(length(max = 1000))]
     pub locations: Vec<String>,
-    /// Further hosts Backstage may read from, after the location hosts.
+    /// Further hosts Backstage may read from, after the location hosts. At most 1000.
     #[serde(default)]
+    #[schemars(length(max = 1000))]
     pub reading_allow: Vec<String>,
 }
 
@@ -409,8 +429,9 @@ pub struct ArgoCd {
 pub struct PatchSet {
     /// The object to patch.
     pub target: PatchTarget,
-    /// RFC 6902 operations (`add`, `remove`, `replace`, `move`, `copy`, `test`).
-    #[schemars(with = "Vec<PatchOperationShape>")]
+    /// RFC 6902 operations (`add`, `remove`, `replace`, `move`, `copy`, `test`). At most
+    /// 100 per set.
+    #[schemars(with = "Vec<PatchOperationShape>", length(max = 100))]
     pub ops: Vec<serde_json::Value>,
 }
 

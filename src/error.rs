@@ -124,6 +124,9 @@ pub struct Finding {
     pub message: String,
     /// What would be right.
     pub hint: Option<String>,
+    /// Another field that decides the problem (a duration that a default renewBefore
+    /// contradicts): where to point when `path` is a default the user never wrote.
+    pub decided_by: Option<FieldPath>,
 }
 
 impl Finding {
@@ -134,7 +137,14 @@ impl Finding {
             path,
             message: message.into(),
             hint: None,
+            decided_by: None,
         }
+    }
+
+    /// The same finding, decided by the field `other` too.
+    pub fn decided_by(mut self, other: FieldPath) -> Self {
+        self.decided_by = Some(other);
+        self
     }
 
     /// A warning about `path`.
@@ -188,10 +198,11 @@ impl Error {
         }
     }
 
-    /// The lines `main` prints, each already prefixed with `error: ` or `warning: `.
+    /// The lines `main` prints, each already prefixed with `error: ` or `warning: `: at
+    /// most [`MAX_PRINTED_PROBLEMS`], then how many more there are.
     pub fn report_lines(&self) -> Vec<String> {
         match self {
-            Self::Invalid(problems) => problems.iter().map(report_line).collect(),
+            Self::Invalid(problems) => problem_lines(problems),
             other => vec![format!("error: {other}")],
         }
     }
@@ -224,12 +235,63 @@ impl Error {
         }
     }
 
-    /// Prints the error to stderr, one line per problem.
+    /// Prints the error to stderr, one line per problem (warnings beside errors too,
+    /// unless quiet).
     pub fn eprint(&self) {
-        for line in self.report_lines() {
-            eprintln!("{line}");
+        match self {
+            Self::Invalid(problems) => eprint_problems(problems),
+            other => eprintln!("error: {other}"),
         }
     }
+}
+
+/// Whether warnings are printed: one switch for the process, set once from `-q/--quiet`.
+static QUIET: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Silences warnings (`-q/--quiet`); errors are always printed.
+pub fn set_quiet(quiet: bool) {
+    QUIET.store(quiet, std::sync::atomic::Ordering::Relaxed);
+}
+
+/// Prints `problems` to stderr, at most [`MAX_PRINTED_PROBLEMS`]: warnings only when not
+/// quiet.
+pub fn eprint_problems(problems: &[Problem]) {
+    let quiet = QUIET.load(std::sync::atomic::Ordering::Relaxed);
+    let shown: Vec<Problem> = problems
+        .iter()
+        .filter(|problem| !quiet || problem.is_error())
+        .cloned()
+        .collect();
+    for line in problem_lines(&shown) {
+        eprintln!("{line}");
+    }
+}
+
+/// Prints one warning line that is not a [`Problem`] (a note about the run), unless quiet.
+pub fn eprint_warning(line: &str) {
+    if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
+        eprintln!("{line}");
+    }
+}
+
+/// Most problems printed for one file; a hostile file with thousands of unknown keys gets
+/// a count, not a flood.
+pub const MAX_PRINTED_PROBLEMS: usize = 20;
+
+/// Problems as printed: at most [`MAX_PRINTED_PROBLEMS`] lines, then `... and N more`.
+pub fn problem_lines(problems: &[Problem]) -> Vec<String> {
+    let mut lines: Vec<String> = problems
+        .iter()
+        .take(MAX_PRINTED_PROBLEMS)
+        .map(report_line)
+        .collect();
+    if problems.len() > MAX_PRINTED_PROBLEMS {
+        lines.push(format!(
+            "... and {} more",
+            problems.len() - MAX_PRINTED_PROBLEMS
+        ));
+    }
+    lines
 }
 
 /// One problem as printed: `error: file:line: field: message (hint)`.

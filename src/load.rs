@@ -48,6 +48,27 @@ impl SourceFile {
         Origin::new(self.display.clone(), line)
     }
 
+    /// Parses the file as an environment: refused unread, quoting none of its content,
+    /// unless it says it is one (see [`claims_to_be_environment`]).
+    pub fn parse_environment(&self) -> Result<Value> {
+        let only_comments = self
+            .text
+            .lines()
+            .all(|line| line.trim().is_empty() || line.trim_start().starts_with('#'));
+        if !only_comments && !claims_to_be_environment(&self.text) {
+            return Err(Error::problem(
+                Problem::error(
+                    self.origin(None),
+                    None,
+                    "not a stagehand environment file: it has no `apiVersion: stagehand/v1alpha1` \
+                     and no `kind: Environment`, so none of it is read or shown",
+                )
+                .with_hint("give an environment file, or a folder holding environment.yaml"),
+            ));
+        }
+        self.parse_mapping()
+    }
+
     /// Parses the file as one YAML mapping.
     pub fn parse_mapping(&self) -> Result<Value> {
         let document = parse_document(&self.text).map_err(|error| {
@@ -60,7 +81,7 @@ impl SourceFile {
                         Some(duplicate.path.clone()),
                         format!(
                             "duplicate key `{}`: it is also set on line {}",
-                            duplicate.path.last_key().unwrap_or_default(),
+                            crate::error::shorten(duplicate.path.last_key().unwrap_or_default()),
                             duplicate.first_line
                         ),
                     )
@@ -85,8 +106,11 @@ impl SourceFile {
                     .as_ref()
                     .and_then(|f| self.positions().line_of(f))
             });
+            let hint = error
+                .hint
+                .or_else(|| error.field.as_ref().and_then(crate::shape::number_hint));
             let mut problem = Problem::error(self.origin(line), error.field, error.message);
-            problem.hint = error.hint;
+            problem.hint = hint;
             Error::problem(problem)
         })?;
         match document {
@@ -149,8 +173,26 @@ pub fn declared_kind(text: &str) -> DeclaredKind {
     }
 }
 
+/// Whether `text` says anywhere that it is a stagehand environment: an `apiVersion:
+/// stagehand/...` or `kind: Environment` line, at any indentation. A file that does not
+/// (a Conda or Ansible `environment.yaml`, or a symlink to some system file) is refused
+/// before it is parsed, so no message can quote its content.
+pub fn claims_to_be_environment(text: &str) -> bool {
+    text.lines().any(|line| {
+        // Quotes and a trailing comma let a JSON-style file (`"kind": "Environment",`) say so.
+        let line: String = line
+            .trim_start_matches([' ', '\t', '-', '{', '\u{feff}'])
+            .trim_end_matches([',', '}', ' ', '\r'])
+            .chars()
+            .filter(|c| *c != '"' && *c != '\'')
+            .collect();
+        top_level_value(&line, "apiVersion").is_some_and(|v| v.starts_with("stagehand/"))
+            || top_level_value(&line, "kind").is_some_and(|v| v == "Environment")
+    })
+}
+
 /// The value of `key` on a line that sets it at the top level, unquoted, without comment.
-fn top_level_value(line: &str, key: &str) -> Option<String> {
+pub fn top_level_value(line: &str, key: &str) -> Option<String> {
     let rest = line.strip_prefix(key)?;
     let rest = rest.trim_start_matches(' ').strip_prefix(':')?;
     let value = match rest.find(" #") {
@@ -191,6 +233,13 @@ pub fn environment_file_path(argument: &Path) -> Result<PathBuf> {
 /// Reads a UTF-8 text file of at most [`MAX_FILE_BYTES`], named `display` in messages.
 pub fn read_text_file(path: &Path, display: &str) -> Result<SourceFile> {
     let metadata = std::fs::metadata(path).map_err(|e| Error::io(path, "cannot read", &e))?;
+    if !metadata.is_file() {
+        // A FIFO or a device would block or never end.
+        return Err(Error::problem(
+            Problem::error(Origin::new(display, None), None, "is not a regular file")
+                .with_hint("give an environment file"),
+        ));
+    }
     if metadata.len() > MAX_FILE_BYTES {
         return Err(Error::problem(
             Problem::error(
@@ -262,5 +311,11 @@ mod tests {
             declared_kind("apiVersion: v1\nitems:\n  - kind: Environment\n"),
             DeclaredKind::Other
         );
+        assert!(claims_to_be_environment(
+            "- apiVersion: stagehand/v1alpha1\n"
+        ));
+        assert!(!claims_to_be_environment(
+            "root:x:0:0:root:/root:/bin/bash\nname: data\n"
+        ));
     }
 }

@@ -51,7 +51,7 @@ pub fn dns_subdomain(text: &str) -> Result<(), String> {
             if label.is_empty() {
                 "has an empty label (two dots in a row, or a leading dot)".to_string()
             } else {
-                format!("label `{label}` {why}")
+                format!("label `{}` {why}", crate::error::shorten(label))
             }
         })?;
     }
@@ -61,6 +61,25 @@ pub fn dns_subdomain(text: &str) -> Result<(), String> {
 /// A hostname for the Ingress and Certificate: a DNS subdomain with at least two labels,
 /// without wildcards.
 pub fn hostname(text: &str) -> Result<(), String> {
+    if text.is_empty() {
+        return Err("is empty: give the public host name, e.g. backstage.example.org".into());
+    }
+    if text.parse::<std::net::IpAddr>().is_ok()
+        || text
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::Ipv6Addr>()
+            .is_ok()
+    {
+        return Err(format!(
+            "`{text}` is an IP address: Kubernetes refuses IP addresses as Ingress hosts and \
+             cert-manager cannot issue a certificate naming one; use a DNS name (for a bare IP, \
+             `{}.nip.io`)",
+            text.trim_start_matches('[')
+                .trim_end_matches(']')
+                .replace(':', "-")
+        ));
+    }
     if text.starts_with("*.") {
         return Err("wildcards are not allowed: give the exact host".into());
     }
@@ -156,7 +175,8 @@ pub fn qualified_name(text: &str) -> Result<(), String> {
         None => (None, text),
     };
     if let Some(prefix) = prefix {
-        dns_subdomain(prefix).map_err(|why| format!("prefix `{prefix}` {why}"))?;
+        dns_subdomain(prefix)
+            .map_err(|why| format!("prefix `{}` {why}", crate::error::shorten(prefix)))?;
     }
     let valid = !name.is_empty()
         && name.len() <= 63
@@ -244,6 +264,17 @@ mod tests {
         assert!(hostname("https://x.org").unwrap_err().contains("URL"));
         assert!(hostname("bäckstage.org").unwrap_err().contains("ASCII"));
         assert!(hostname("-a.org").is_err());
+        assert!(hostname("").unwrap_err().starts_with("is empty"));
+        assert!(
+            hostname("10.0.0.200")
+                .unwrap_err()
+                .contains("10.0.0.200.nip.io")
+        );
+        assert!(
+            hostname("fe80::1")
+                .unwrap_err()
+                .contains("is an IP address")
+        );
     }
 
     #[test]

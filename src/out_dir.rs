@@ -11,9 +11,30 @@ use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
+/// Refuses an output folder that is a symbolic link: writing through it would land
+/// wherever it points.
+pub fn refuse_symlink(dir: &Path) -> Result<()> {
+    if fs::symlink_metadata(dir).is_ok_and(|m| m.file_type().is_symlink()) {
+        return Err(Error::Usage(format!(
+            "{}: --out-dir is a symbolic link; give the folder itself (nothing is written \
+             through a link)",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses `dir` as a place for `files` when it is a symbolic link or holds anything but
+/// a previous render: checked for every environment before any is written, so a refused
+/// run writes nothing.
+pub fn check_replaceable(dir: &Path, files: &[(String, String)]) -> Result<()> {
+    refuse_symlink(dir)?;
+    refuse_foreign_files(dir, files)
+}
+
 /// Replaces the folder `dir` with exactly `files`.
 pub fn write_atomically(dir: &Path, files: &[(String, String)]) -> Result<()> {
-    refuse_foreign_files(dir, files)?;
+    check_replaceable(dir, files)?;
     let parent = dir
         .parent()
         .filter(|p| !p.as_os_str().is_empty())

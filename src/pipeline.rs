@@ -12,14 +12,13 @@ use crate::artifacts::{ARTIFACTS, RenderedEnvironment};
 use crate::base::{Base, Placement, repository_root};
 use crate::context::TemplateContext;
 use crate::environment::{Environment, TargetKind};
-use crate::error::{Error, Finding, Origin, Problem, Result};
+use crate::error::{Error, Finding, Problem, Result};
 use crate::field_path::FieldPath;
 use crate::helm_values::{VALUES_OBJECT, embed_values, escape_for_tpl};
 use crate::load::{SourceFile, environment_file_path, read_text_file};
 use crate::locate::Locator;
 use crate::overlay::{Override, merge_environment};
 use crate::shape::{Completeness, check_document};
-use crate::yaml::parse_rendered;
 use crate::{check, patch, secrets, templates, validate};
 
 /// What to render.
@@ -39,25 +38,29 @@ pub struct RenderRequest {
 /// Renders one environment.
 pub fn render(request: &RenderRequest) -> Result<RenderedEnvironment> {
     let file = environment_file_path(&request.environment)?;
-    let source = read_text_file(&file, &file.display().to_string())?;
     let folder = file
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let root = match &request.repository_root {
+    // Inside a repository (ArgoCD's copy, or a git checkout), the file must lie inside it,
+    // symlinks followed: checked before a byte of it is read.
+    let (root, in_repository) = match &request.repository_root {
         Some(root) => {
             let root = root
                 .canonicalize()
                 .map_err(|e| Error::io(root, "cannot open the repository", &e))?;
-            crate::base::confined(&file, &root).map_err(|why| {
-                Error::Usage(format!(
-                    "the environment file {why}: it must lie inside the repository"
-                ))
-            })?;
-            root
+            (root, true)
         }
         None => repository_root(folder),
     };
+    if in_repository {
+        crate::base::confined(&file, &root).map_err(|why| {
+            Error::Usage(format!(
+                "the environment file {why}: it must lie inside the repository"
+            ))
+        })?;
+    }
+    let source = read_text_file(&file, &file.display().to_string())?;
     let placement = Placement {
         folder,
         root: &root,
@@ -73,7 +76,7 @@ pub fn render_source(
     placement: Option<&Placement<'_>>,
     overrides: &[Override],
 ) -> Result<RenderedEnvironment> {
-    let document = source.parse_mapping()?;
+    let document = source.parse_environment()?;
     let base = match placement {
         Some(placement) => select_base(&document, placement, source)?,
         None => Base::embedded(),
@@ -85,7 +88,8 @@ pub fn render_source(
         defaults_document: &defaults,
         overrides,
     };
-    let environment = typed_environment(&document, &defaults, &locator, overrides)?;
+    let (environment, shape_problems) =
+        typed_environment(&document, &defaults, &locator, overrides)?;
     if placement.is_none() && environment.base.is_some() {
         return Err(Error::Usage(
             "a `base:` folder needs the environment file's repository; render the file instead"
@@ -94,7 +98,7 @@ pub fn render_source(
     }
 
     let findings = validate::validate(&environment);
-    let warnings = stop_on_errors(&locator, findings)?;
+    let warnings = stop_on_errors(&locator, shape_problems, findings)?;
     let mut rendered = render_documents(&environment, &base)?;
     rendered.warnings = warnings;
     rendered.file = source.display.clone();
@@ -104,8 +108,12 @@ pub fn render_source(
     };
 
     let patch_findings = apply_all_patches(&environment, &mut rendered);
-    stop_on_errors(&locator, patch_findings)?;
-    stop_on_errors(&locator, check::check_rendered(&environment, &rendered))?;
+    stop_on_errors(&locator, Vec::new(), patch_findings)?;
+    stop_on_errors(
+        &locator,
+        Vec::new(),
+        check::check_rendered(&environment, &rendered),
+    )?;
     finish_values(&mut rendered);
     Ok(rendered)
 }
@@ -121,13 +129,15 @@ fn select_base(document: &Value, placement: &Placement<'_>, source: &SourceFile)
     }
 }
 
-/// Merge and type: secrets and shape of the file, then of the merged result.
+/// Merge and type: secrets and shape of the file, then of the merged result. Shape
+/// problems that still leave a typed environment (a number out of range) come back with
+/// it, so that the rules can add theirs and every problem is reported at once.
 fn typed_environment(
     document: &Value,
     defaults: &Value,
     locator: &Locator<'_>,
     overrides: &[Override],
-) -> Result<Environment> {
+) -> Result<(Environment, Vec<Problem>)> {
     let root = FieldPath::root();
     let in_file = secrets::find_literal_secrets(document, &root)
         .into_iter()
@@ -137,34 +147,36 @@ fn typed_environment(
             .into_iter()
             .map(|path| secrets::refusal(path, Some(&item.source)))
     });
-    let mut problems: Vec<Problem> = in_file
-        .chain(in_overrides)
-        .map(|finding| locator.locate(finding))
-        .collect();
-    if !problems.is_empty() {
+    let secrets_found = locator.locate_all(in_file.chain(in_overrides));
+    if !secrets_found.is_empty() {
+        return Err(Error::Invalid(secrets_found));
+    }
+    // Each override is shaped like a small environment file: checked the same way.
+    let mut shape = check_document(document, &root, false, Completeness::Partial);
+    for item in overrides {
+        let of_override =
+            check_document(&item.as_merge_patch(), &root, false, Completeness::Partial);
+        shape.findings.extend(of_override.findings);
+        shape.oversized |= of_override.oversized;
+    }
+    let problems = locator.locate_all(shape.findings);
+    if shape.oversized {
         return Err(Error::Invalid(problems));
     }
-    problems.extend(
-        check_document(document, &root, false, Completeness::Partial)
-            .into_iter()
-            .map(|finding| locator.locate(finding)),
-    );
-    // Each override is shaped like a small environment file: check it the same way.
-    for item in overrides {
-        problems.extend(
-            check_document(&item.as_merge_patch(), &root, false, Completeness::Partial)
-                .into_iter()
-                .map(|finding| locator.locate(finding)),
-        );
-    }
-    stop_on_problems(problems)?;
-
     let merged = merge_environment(&defaults["spec"], document, overrides);
     // The file and the base are checked already; what is left (a required field nobody
     // set, a wrong type from --set) makes typing fail. Only then walk the merged document,
     // to report every such problem rather than serde's first.
-    serde_path_to_error::deserialize::<_, Environment>(&merged).map_err(|error| {
+    let typed = serde_path_to_error::deserialize::<_, Environment>(&merged);
+    if !problems.is_empty() {
+        return match typed {
+            Ok(environment) => Ok((environment, problems)),
+            Err(_) => Err(Error::Invalid(problems)),
+        };
+    }
+    let environment = typed.map_err(|error| {
         let problems: Vec<Problem> = check_document(&merged, &root, false, Completeness::Complete)
+            .findings
             .into_iter()
             .map(|finding| locator.locate(finding))
             .collect();
@@ -191,7 +203,8 @@ fn typed_environment(
             None => Finding::error(path, inner),
         };
         Error::problem(locator.locate(finding))
-    })
+    })?;
+    Ok((environment, Vec::new()))
 }
 
 /// The base's defaults, checked. The built-in base's are parsed once per process and not
@@ -228,7 +241,7 @@ fn base_shape(defaults: &Value, base: &Base) -> Vec<Problem> {
             problems.push(locate(
                 Finding::error(
                     FieldPath::root().key(key),
-                    format!("unknown field `{key}` in a base"),
+                    format!("unknown field `{}` in a base", crate::error::shorten(key)),
                 )
                 .with_hint("a base's environment.yaml holds apiVersion, kind: Base and spec"),
             ));
@@ -247,15 +260,22 @@ fn base_shape(defaults: &Value, base: &Base) -> Vec<Problem> {
     let at = FieldPath::root().key("spec");
     problems.extend(
         check_document(&spec, &at, true, Completeness::Partial)
+            .findings
             .into_iter()
             .map(locate),
     );
     problems
 }
 
-/// Splits findings; errors (with the warnings alongside) stop the render.
-fn stop_on_errors(locator: &Locator<'_>, findings: Vec<Finding>) -> Result<Vec<Problem>> {
-    let mut problems: Vec<Problem> = findings.into_iter().map(|f| locator.locate(f)).collect();
+/// Splits findings (after `earlier` problems); errors (with the warnings alongside) stop
+/// the render.
+fn stop_on_errors(
+    locator: &Locator<'_>,
+    earlier: Vec<Problem>,
+    findings: Vec<Finding>,
+) -> Result<Vec<Problem>> {
+    let mut problems = earlier;
+    problems.extend(locator.locate_all(findings));
     // Errors first (stable): the first line is what ArgoCD's UI and a skimming reader see.
     problems.sort_by_key(|problem| !problem.is_error());
     if problems.iter().any(Problem::is_error) {
@@ -281,26 +301,9 @@ fn render_documents(environment: &Environment, base: &Base) -> Result<RenderedEn
             documents.push(Value::Null);
             continue;
         }
-        let text = templates::render_template(base, artifact.template, &context)?;
+        let rendered = templates::render_template(base, artifact.template, &context)?;
         let (display, _) = base.template(artifact.template);
-        let document = parse_rendered(&text).map_err(|error| {
-            Error::problem(
-                Problem::error(
-                    Origin::new(display, None),
-                    None,
-                    format!("the template's output is not valid YAML: {}", error.message),
-                )
-                .with_hint("every value must go through the `yaml` filter"),
-            )
-        })?;
-        if !document.is_object() {
-            return Err(Error::problem(Problem::error(
-                Origin::new(display, None),
-                None,
-                "the template's output is not a YAML mapping",
-            )));
-        }
-        documents.push(document);
+        documents.push(templates::into_document(rendered, display)?);
     }
     Ok(RenderedEnvironment {
         name: environment.metadata.name.clone(),

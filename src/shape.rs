@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::environment::Environment;
-use crate::error::{Finding, Severity};
+use crate::error::Finding;
 use crate::field_path::FieldPath;
 
 /// The environment file's JSON Schema: the committed `environment.schema.json`, which a
@@ -35,8 +35,8 @@ pub fn derived_schema() -> Value {
         .to_value()
 }
 
-/// The JSON types the schema allows at `path` (empty when the path is unknown).
-pub fn types_at(path: &FieldPath) -> Vec<&'static str> {
+/// The schema of the field at `path`, if the schema knows it.
+fn node_at(path: &FieldPath) -> Option<&'static Value> {
     let mut node = environment_schema();
     for segment in path.segments() {
         let next = match segment {
@@ -46,11 +46,47 @@ pub fn types_at(path: &FieldPath) -> Vec<&'static str> {
                 .or_else(|| node.get("additionalProperties").filter(|a| a.is_object())),
             crate::field_path::Segment::Index(_) => node.get("items"),
         };
-        match next {
-            Some(found) => node = non_null_alternative(found),
-            None => return Vec::new(),
-        }
+        node = non_null_alternative(next?);
     }
+    Some(node)
+}
+
+/// What a number at `path` must be, for a hint: the field's allowed values or range.
+pub fn number_hint(path: &FieldPath) -> Option<String> {
+    if path.to_string() == "spec.tls.privateKey.size" {
+        return Some(crate::environment::KeyAlgorithm::SIZES_HINT.to_string());
+    }
+    let (minimum, maximum) = range_of(node_at(path)?);
+    let range = match (minimum, maximum) {
+        (Some(min), Some(max)) => format!("between {min} and {max}"),
+        (Some(min), None) => format!("of at least {min}"),
+        (None, Some(max)) => format!("of at most {max}"),
+        (None, None) => return None,
+    };
+    Some(format!("use a whole number {range}"))
+}
+
+/// The minimum and maximum a schema allows; unsigned widths (`format: uint32`) are ranges.
+fn range_of(schema: &Value) -> (Option<f64>, Option<f64>) {
+    let format_maximum = match schema.get("format").and_then(Value::as_str) {
+        Some("uint8") => Some(f64::from(u8::MAX)),
+        Some("uint16") => Some(f64::from(u16::MAX)),
+        Some("uint32") => Some(f64::from(u32::MAX)),
+        _ => None,
+    };
+    let minimum = schema.get("minimum").and_then(Value::as_f64);
+    let maximum = schema
+        .get("maximum")
+        .and_then(Value::as_f64)
+        .or(format_maximum);
+    (minimum, maximum)
+}
+
+/// The JSON types the schema allows at `path` (empty when the path is unknown).
+pub fn types_at(path: &FieldPath) -> Vec<&'static str> {
+    let Some(node) = node_at(path) else {
+        return Vec::new();
+    };
     match node.get("type") {
         Some(Value::String(single)) => vec![single.as_str()],
         Some(Value::Array(many)) => many.iter().filter_map(Value::as_str).collect(),
@@ -72,6 +108,9 @@ fn non_null_alternative(schema: &Value) -> &Value {
         .unwrap_or(schema)
 }
 
+/// Problems worked out in full; past them only the count is printed anyway.
+pub const DETAILED_PROBLEMS: usize = 100;
+
 /// Which checks to run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Completeness {
@@ -81,6 +120,16 @@ pub enum Completeness {
     Complete,
 }
 
+/// What [`check_document`] found.
+#[derive(Debug, Default)]
+pub struct ShapeCheck {
+    /// Every problem, in document order.
+    pub findings: Vec<Finding>,
+    /// A list or mapping holds more entries than the schema allows: the document is not
+    /// worth typing or checking further (it may be a hostile file built to be slow).
+    pub oversized: bool,
+}
+
 /// Checks `document` against the environment schema, or against its `spec` when
 /// `spec_only` (base defaults hold only a spec).
 pub fn check_document(
@@ -88,7 +137,7 @@ pub fn check_document(
     root: &FieldPath,
     spec_only: bool,
     completeness: Completeness,
-) -> Vec<Finding> {
+) -> ShapeCheck {
     let schema = environment_schema();
     let start = if spec_only {
         resolve(schema, &schema["properties"]["spec"])
@@ -99,15 +148,20 @@ pub fn check_document(
         root: schema,
         completeness,
         issues: Vec::new(),
+        oversized: false,
     };
     walker.check(document, start, root);
-    walker.issues
+    ShapeCheck {
+        findings: walker.issues,
+        oversized: walker.oversized,
+    }
 }
 
 struct Walker<'a> {
     root: &'a Value,
     completeness: Completeness,
     issues: Vec<Finding>,
+    oversized: bool,
 }
 
 fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
@@ -123,10 +177,8 @@ fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
 impl Walker<'_> {
     fn report(&mut self, path: &FieldPath, message: String, hint: Option<String>) {
         self.issues.push(Finding {
-            severity: Severity::Error,
-            path: path.clone(),
-            message,
             hint,
+            ..Finding::error(path.clone(), message)
         });
     }
 
@@ -147,6 +199,9 @@ impl Walker<'_> {
             self.check_enum(value, allowed, path);
         }
         self.check_range(value, schema, path);
+        if !self.check_size(value, schema, path) {
+            return;
+        }
         match value {
             Value::Object(map) => self.check_object(map, schema, path),
             Value::Array(items) => {
@@ -194,6 +249,7 @@ impl Walker<'_> {
                 root: self.root,
                 completeness: self.completeness,
                 issues: Vec::new(),
+                oversized: false,
             };
             probe.check(value, alternative, path);
             probe.issues.is_empty()
@@ -216,6 +272,18 @@ impl Walker<'_> {
         if types.iter().any(|expected| has_type(value, expected)) {
             return true;
         }
+        // A number too large for YAML's number types (`1e400`) arrives as text.
+        if let Value::String(text) = value
+            && types.contains(&"integer")
+            && is_overflowing_number(text)
+        {
+            self.report(
+                path,
+                "the number is out of range: it is too large for any field".to_string(),
+                number_hint(path),
+            );
+            return false;
+        }
         let expected: Vec<&str> = types
             .iter()
             .filter(|t| **t != "null")
@@ -228,7 +296,7 @@ impl Walker<'_> {
                 expected.join(" or "),
                 describe(value)
             ),
-            type_hint(value, &types),
+            type_hint(value, &types, path),
         );
         false
     }
@@ -243,11 +311,7 @@ impl Walker<'_> {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!("expected one of: {}", names.join(", ")),
         };
-        let shown = if given.chars().count() <= 64 {
-            format!("`{given}`")
-        } else {
-            "the value".to_string()
-        };
+        let shown = format!("`{}`", crate::error::shorten(given));
         self.report(path, format!("{shown} is not an allowed value"), Some(hint));
     }
 
@@ -255,33 +319,36 @@ impl Walker<'_> {
         let Some(number) = value.as_f64() else {
             return;
         };
-        // schemars states unsigned integer widths as a `format`; their ceiling is a range too.
-        let format_maximum = match schema.get("format").and_then(Value::as_str) {
-            Some("uint8") => Some(f64::from(u8::MAX)),
-            Some("uint16") => Some(f64::from(u16::MAX)),
-            Some("uint32") => Some(f64::from(u32::MAX)),
-            _ => None,
-        };
-        let minimum = schema.get("minimum").and_then(Value::as_f64);
-        let maximum = schema
-            .get("maximum")
-            .and_then(Value::as_f64)
-            .or(format_maximum);
+        let (minimum, maximum) = range_of(schema);
         let out_of_range =
             minimum.is_some_and(|min| number < min) || maximum.is_some_and(|max| number > max);
         if out_of_range {
-            let range = match (minimum, maximum) {
-                (Some(min), Some(max)) => format!("between {min} and {max}"),
-                (Some(min), None) => format!("at least {min}"),
-                (None, Some(max)) => format!("at most {max}"),
-                (None, None) => String::new(),
-            };
-            self.report(
-                path,
-                format!("{value} is out of range"),
-                Some(format!("use a whole number {range}")),
-            );
+            self.report(path, format!("{value} is out of range"), number_hint(path));
         }
+    }
+
+    /// Reports a list or mapping with more entries than the schema's `maxItems` or
+    /// `maxProperties`; returns whether the walk may look inside (an oversized collection
+    /// is not walked entry by entry).
+    fn check_size(&mut self, value: &Value, schema: &Value, path: &FieldPath) -> bool {
+        let (count, limit, noun) = match value {
+            Value::Array(items) => (items.len(), schema.get("maxItems"), "entries"),
+            Value::Object(map) => (map.len(), schema.get("maxProperties"), "keys"),
+            _ => return true,
+        };
+        let Some(limit) = limit.and_then(Value::as_u64) else {
+            return true;
+        };
+        if count as u64 <= limit {
+            return true;
+        }
+        self.oversized = true;
+        self.report(
+            path,
+            format!("{count} {noun} are too many: at most {limit} are allowed"),
+            Some(format!("remove entries until at most {limit} remain")),
+        );
+        false
     }
 
     fn check_object(
@@ -297,14 +364,22 @@ impl Walker<'_> {
                 Some(property) => self.check(item, property, &path.key(key)),
                 None => match additional {
                     Some(Value::Bool(false)) => {
-                        let known: Vec<&str> = properties
-                            .map(|props| props.keys().map(String::as_str).collect())
-                            .unwrap_or_default();
-                        let hint = match closest(key, &known) {
-                            Some(best) => format!("did you mean `{best}`?"),
-                            None => format!("known fields here: {}", known.join(", ")),
-                        };
-                        self.report(&path.key(key), format!("unknown field `{key}`"), Some(hint));
+                        // Past the first problems only the count matters: no suggestion is
+                        // worked out for a hostile file's ten-thousandth unknown key.
+                        let hint = (self.issues.len() < DETAILED_PROBLEMS).then(|| {
+                            let known: Vec<&str> = properties
+                                .map(|props| props.keys().map(String::as_str).collect())
+                                .unwrap_or_default();
+                            match closest(key, &known) {
+                                Some(best) => format!("did you mean `{best}`?"),
+                                None => format!("known fields here: {}", known.join(", ")),
+                            }
+                        });
+                        self.report(
+                            &path.key(key),
+                            format!("unknown field `{}`", crate::error::shorten(key)),
+                            hint,
+                        );
                     }
                     Some(item_schema @ Value::Object(_)) => {
                         self.check(item, item_schema, &path.key(key));
@@ -367,7 +442,7 @@ fn describe(value: &Value) -> &'static str {
     }
 }
 
-fn type_hint(value: &Value, expected: &[&str]) -> Option<String> {
+fn type_hint(value: &Value, expected: &[&str], path: &FieldPath) -> Option<String> {
     match (value, expected) {
         (Value::String(text), [.., "boolean"] | ["boolean", ..]) => Some(format!(
             "write true or false without quotes{}",
@@ -381,10 +456,22 @@ fn type_hint(value: &Value, expected: &[&str]) -> Option<String> {
             }
         )),
         (Value::String(_), ["integer"]) => Some("write the number without quotes".into()),
+        (Value::Number(_), ["integer"]) => {
+            number_hint(path).or_else(|| Some("write a whole number".into()))
+        }
         (Value::Number(_), ["string"]) => Some("put the value in quotes".into()),
         (Value::Null, _) => Some("give a value, or remove the key to use the base's".into()),
         _ => None,
     }
+}
+
+/// Text that is a number but no finite one (`1e400`): YAML readers give it back as text.
+fn is_overflowing_number(text: &str) -> bool {
+    text.chars().any(|c| c.is_ascii_digit())
+        && text
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '.' | 'e' | 'E' | '+' | '-' | '_'))
+        && text.parse::<f64>().is_ok_and(|number| !number.is_finite())
 }
 
 /// The known name closest to `given`, if any is close enough to be a likely typo.
@@ -412,6 +499,7 @@ mod tests {
 
     fn issues(document: Value) -> Vec<String> {
         check_document(&document, &FieldPath::root(), false, Completeness::Partial)
+            .findings
             .into_iter()
             .map(|issue| {
                 format!(
@@ -467,7 +555,8 @@ mod tests {
             &FieldPath::root(),
             false,
             Completeness::Complete,
-        );
+        )
+        .findings;
         let paths: Vec<String> = found.iter().map(|issue| issue.path.to_string()).collect();
         assert_eq!(paths, vec!["metadata.name", "spec"]);
     }

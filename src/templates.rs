@@ -3,8 +3,15 @@
 //! The environment is strict (an undefined variable is an error, not an empty string) and
 //! has no loader: templates are handed in as text by [`crate::base`], which confines them
 //! to the repository, so a template can neither include files nor read the process
-//! environment. The `yaml` filter is the only way values reach the output. The built-in
-//! templates are compiled once per process; a base folder's are compiled per render.
+//! environment. The built-in templates are compiled once per process; a base folder's are
+//! compiled per render.
+//!
+//! The `yaml` filter is the only way values reach the output, and they never reach it as
+//! text: the filter sets the value aside and writes a placeholder scalar. The template's
+//! output is then only the skeleton the template author wrote (a few dozen lines), which
+//! is parsed and has each placeholder replaced by its value. A value (a list of twenty
+//! thousand catalog locations, a hostile title) is never printed and read back, so it can
+//! neither change the structure nor cost a second parse.
 
 use std::sync::OnceLock;
 
@@ -24,8 +31,113 @@ pub fn context_value(context: &TemplateContext) -> Value {
     Value::from(minijinja::value::Serde(context))
 }
 
+/// What a template rendered: its skeleton text, holding placeholders, and the values the
+/// placeholders stand for.
+#[derive(Debug)]
+pub struct RenderedTemplate {
+    /// The template's output.
+    pub text: String,
+    /// The values set aside by the `yaml` filter, by placeholder number.
+    pub values: Vec<serde_json::Value>,
+}
+
+/// The start of a placeholder scalar: a control character no template writes by mistake.
+const PLACEHOLDER: &str = "\u{1f}stagehand-value:";
+
+thread_local! {
+    /// The values the `yaml` filter sets aside during one render on this thread.
+    static SET_ASIDE: std::cell::RefCell<Vec<serde_json::Value>> =
+        const { std::cell::RefCell::new(Vec::new()) };
+}
+
 /// Renders the template `name` of `base` with `context` (from [`context_value`]).
-pub fn render_template(base: &Base, name: &str, context: &Value) -> Result<String> {
+pub fn render_template(base: &Base, name: &str, context: &Value) -> Result<RenderedTemplate> {
+    SET_ASIDE.with(|values| values.borrow_mut().clear());
+    let text = render_text(base, name, context)?;
+    let values = SET_ASIDE.with(|values| std::mem::take(&mut *values.borrow_mut()));
+    Ok(RenderedTemplate { text, values })
+}
+
+/// The rendered template as a document: the skeleton parsed, each placeholder replaced by
+/// its value (moved, not copied). `display` names the template in errors.
+pub fn into_document(rendered: RenderedTemplate, display: &str) -> Result<serde_json::Value> {
+    let refuse = |message: String, hint: &str| {
+        Error::problem(Problem::error(Origin::new(display, None), None, message).with_hint(hint))
+    };
+    let mut document = crate::yaml::parse_rendered(&rendered.text).map_err(|error| {
+        refuse(
+            format!("the template's output is not valid YAML: {}", error.message),
+            "every value must go through the `yaml` filter, as a whole value",
+        )
+    })?;
+    let mut values = rendered.values;
+    fill(&mut document, &mut values).map_err(|why| {
+        refuse(
+            why,
+            "write `{{ value | yaml }}` as a whole value, not inside other text",
+        )
+    })?;
+    if !document.is_object() {
+        return Err(refuse(
+            "the template's output is not a YAML mapping".to_string(),
+            "a template renders one mapping: the object or the values",
+        ));
+    }
+    Ok(document)
+}
+
+/// Replaces every placeholder in `document` by its value.
+fn fill(
+    document: &mut serde_json::Value,
+    values: &mut [serde_json::Value],
+) -> std::result::Result<(), String> {
+    use serde_json::Value as Json;
+    match document {
+        Json::String(text) if text.contains(PLACEHOLDER) => {
+            *document = take_value(text, values)?;
+        }
+        Json::Array(items) => {
+            for item in items {
+                fill(item, values)?;
+            }
+        }
+        Json::Object(map) => {
+            if map.keys().any(|key| key.contains(PLACEHOLDER)) {
+                let entries = std::mem::take(map);
+                for (key, value) in entries {
+                    let key = if key.contains(PLACEHOLDER) {
+                        match take_value(&key, values)? {
+                            Json::String(text) => text,
+                            _ => return Err("a `yaml` value used as a key is not a string".into()),
+                        }
+                    } else {
+                        key
+                    };
+                    map.insert(key, value);
+                }
+            }
+            for value in map.values_mut() {
+                fill(value, values)?;
+            }
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// The value a whole placeholder scalar stands for.
+fn take_value(
+    text: &str,
+    values: &mut [serde_json::Value],
+) -> std::result::Result<serde_json::Value, String> {
+    text.strip_prefix(PLACEHOLDER)
+        .and_then(|number| number.parse::<usize>().ok())
+        .and_then(|index| values.get_mut(index))
+        .map(std::mem::take)
+        .ok_or_else(|| "the `yaml` filter's output is inside other text".to_string())
+}
+
+fn render_text(base: &Base, name: &str, context: &Value) -> Result<String> {
     let (display, source) = base.template(name);
     let template_error = |error: minijinja::Error| {
         let mut message = error.kind().to_string();
@@ -81,9 +193,16 @@ fn configured_environment() -> Environment<'static> {
     environment
 }
 
-/// `{{ value | yaml }}`: the value as JSON, which YAML reads as exactly that value.
+/// `{{ value | yaml }}`: sets the value aside and writes its placeholder, a quoted scalar
+/// that YAML reads as one string wherever a value may stand.
 fn yaml_filter(value: &Value) -> std::result::Result<String, minijinja::Error> {
-    serde_json::to_string(value).map_err(|error| {
+    let json = serde_json::to_value(value).map_err(|error| {
         minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, error.to_string())
-    })
+    })?;
+    let index = SET_ASIDE.with(|values| {
+        let mut values = values.borrow_mut();
+        values.push(json);
+        values.len() - 1
+    });
+    Ok(format!("\"\\u001fstagehand-value:{index}\""))
 }

@@ -7,15 +7,42 @@
 
 use std::collections::BTreeSet;
 
-use crate::environment::{
-    ChartImage, Environment, Image, KeyAlgorithm, ResourceRequirements, SecretSource,
-};
+use crate::environment::{ChartImage, Environment, Image, ResourceRequirements, SecretSource};
 use crate::error::Finding;
 use crate::field_path::FieldPath;
 use crate::names;
 
 /// The keys a Postgres SealedSecret must hold (the chart's `secretKeys`).
 pub const DATABASE_SECRET_KEYS: [&str; 2] = ["password", "postgres-password"];
+
+/// The most of a resource a quantity may name: beyond any real machine (or volume).
+#[derive(Debug, Clone, Copy)]
+struct QuantityBound {
+    what: &'static str,
+    most: f64,
+    shown: &'static str,
+}
+
+/// CPU: 4096 cores.
+const CPU_BOUND: QuantityBound = QuantityBound {
+    what: "CPU",
+    most: 4096.0,
+    shown: "4096 cores",
+};
+
+/// Memory: 64 TiB.
+const MEMORY_BOUND: QuantityBound = QuantityBound {
+    what: "memory",
+    most: 64.0 * 1_099_511_627_776.0,
+    shown: "64Ti",
+};
+
+/// A volume: 1 PiB.
+const STORAGE_BOUND: QuantityBound = QuantityBound {
+    what: "storage",
+    most: 1_125_899_906_842_624.0,
+    shown: "1Pi",
+};
 
 /// What an unsealed SealedSecret means.
 pub const UNSEALED: &str =
@@ -136,15 +163,15 @@ impl Rules {
     }
 
     fn resources(&mut self, at: &FieldPath, requirements: &ResourceRequirements) {
-        for resource in ["cpu", "memory"] {
+        for (resource, bound) in [("cpu", CPU_BOUND), ("memory", MEMORY_BOUND)] {
             let (request, limit) = match resource {
                 "cpu" => (&requirements.requests.cpu, &requirements.limits.cpu),
                 _ => (&requirements.requests.memory, &requirements.limits.memory),
             };
             let request_path = at.key("requests").key(resource);
             let limit_path = at.key("limits").key(resource);
-            let request_value = self.quantity(&request_path, request.value());
-            let limit_value = self.quantity(&limit_path, limit.value());
+            let request_value = self.bounded_quantity(&request_path, request, bound);
+            let limit_value = self.bounded_quantity(&limit_path, limit, bound);
             if let (Some(request_value), Some(limit_value)) = (request_value, limit_value)
                 && request_value > limit_value
             {
@@ -159,6 +186,31 @@ impl Rules {
                 );
             }
         }
+    }
+
+    /// A quantity that parses and is within `bound`.
+    fn bounded_quantity(
+        &mut self,
+        path: &FieldPath,
+        quantity: &crate::quantity::Quantity,
+        bound: QuantityBound,
+    ) -> Option<f64> {
+        let value = self.quantity(path, quantity.value())?;
+        if value > bound.most {
+            self.0.push(
+                Finding::error(
+                    path.clone(),
+                    format!(
+                        "`{}` is more {} than any real machine has",
+                        crate::error::shorten(&quantity.0),
+                        bound.what
+                    ),
+                )
+                .with_hint(format!("{} here is at most {}", bound.what, bound.shown)),
+            );
+            return None;
+        }
+        Some(value)
     }
 
     fn quantity(&mut self, path: &FieldPath, value: Result<f64, String>) -> Option<f64> {
@@ -191,7 +243,7 @@ impl Rules {
             );
         }
         let size_path = at.key("storage").key("size");
-        if self.quantity(&size_path, database.storage.size.value()) == Some(0.0) {
+        if self.bounded_quantity(&size_path, &database.storage.size, STORAGE_BOUND) == Some(0.0) {
             self.0.push(Finding::error(
                 size_path,
                 "the volume size must be more than zero",
@@ -223,8 +275,14 @@ impl Rules {
         for key in sealed.keys() {
             if !DATABASE_SECRET_KEYS.contains(&key.as_str()) {
                 self.0.push(
-                    Finding::error(at.key(key), format!("`{key}` is not a key the chart reads"))
-                        .with_hint("the keys are `password` and `postgres-password`"),
+                    Finding::error(
+                        at.key(key),
+                        format!(
+                            "`{}` is not a key the chart reads",
+                            crate::error::shorten(key)
+                        ),
+                    )
+                    .with_hint("the keys are `password` and `postgres-password`"),
                 );
             }
         }
@@ -272,19 +330,16 @@ impl Rules {
                 Finding::error(
                     at.key("renewBefore"),
                     format!(
-                        "`{}` is not shorter than the duration `{}`",
+                        "renewBefore `{}` is not shorter than the duration `{}`",
                         tls.renew_before, tls.duration
                     ),
                 )
+                .decided_by(at.key("duration"))
                 .with_hint("renewBefore must be less than duration, e.g. 720h for 2160h"),
             );
         }
         let size = tls.private_key.size;
-        let sizes: &[u32] = match tls.private_key.algorithm {
-            KeyAlgorithm::Rsa => &[2048, 3072, 4096],
-            KeyAlgorithm::Ecdsa => &[256, 384, 521],
-            KeyAlgorithm::Ed25519 => &[],
-        };
+        let sizes = tls.private_key.algorithm.sizes();
         if !sizes.is_empty() && !sizes.contains(&size) {
             let allowed: Vec<String> = sizes.iter().map(ToString::to_string).collect();
             self.0.push(

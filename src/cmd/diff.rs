@@ -10,10 +10,11 @@ use clap::ValueEnum;
 
 use crate::cmd::{ChartArgs, write_stdout};
 use crate::diff::sources::{
-    extract_revision, find_environments, load_side, render_all, repository_relative, repository_top,
+    extract_revision, find_environments, load_side, pair, render_sides, repository_relative,
+    repository_top, side_error,
 };
 use crate::diff::{DiffReport, IgnoreRules, compare, format};
-use crate::error::{EXIT_DIFFERENCES, Error, Result};
+use crate::error::{EXIT_DIFFERENCES, Error, Result, eprint_warning};
 use crate::expand::Expansion;
 
 /// Examples shown by `stagehand diff --help`.
@@ -21,7 +22,7 @@ pub const EXAMPLES: &str = "\
 Examples:
   stagehand diff --base origin/main                    every environment under .
   stagehand diff --base HEAD overlays/minicloud        one environment
-  stagehand diff --base origin/main --format markdown  for a pull-request comment
+  stagehand diff --base origin/main -o markdown        for a pull-request comment
   stagehand diff rendered-old rendered-new             two render --out-dir folders
   stagehand diff --base HEAD --ignore 'metadata.annotations.argocd.argoproj.io/*'
   stagehand diff --base origin/main --expand-chart     the chart's Deployment, Services, ...
@@ -37,8 +38,8 @@ pub struct DiffArgs {
     /// With --base: where to look for environments [default: .]. Without: the two sides.
     #[arg(value_name = "PATHS")]
     pub paths: Vec<PathBuf>,
-    /// Output format.
-    #[arg(long, value_enum, default_value_t = DiffFormat::Text)]
+    /// Output format (`--format` is the same option).
+    #[arg(short = 'o', long = "output", visible_alias = "format", value_enum, default_value_t = DiffFormat::Text)]
     pub format: DiffFormat,
     /// Leave out changes at field paths matching this glob (repeatable).
     #[arg(long, value_name = "PATH_GLOB")]
@@ -116,31 +117,25 @@ fn diff_revision(
             )
         })?;
     extract_revision(&top, revision, checkout.path())?;
-    let old_files = find_environments(checkout.path(), &paths);
-    let new_files = find_environments(&top, &paths);
-    let before = render_all(
-        checkout.path(),
-        &old_files,
-        &format!("{revision}:"),
-        expansion,
-    )
-    .map_err(|e| side_error(e, &format!("at {revision}")))?;
-    let after = render_all(&top, &new_files, "", expansion)
-        .map_err(|e| side_error(e, "in the working tree"))?;
-    Ok(compare(&before, &after, ignore))
-}
-
-/// Adds which side failed to an error's first line.
-fn side_error(error: Error, side: &str) -> Error {
-    match error {
-        Error::Usage(message) => Error::Usage(format!("{side}: {message}")),
-        Error::Invalid(mut problems) => {
-            if let Some(first) = problems.first_mut() {
-                first.message =
-                    format!("{} (the environment does not render {side})", first.message);
-            }
-            Error::Invalid(problems)
+    for (given, relative) in args.paths.iter().zip(&paths) {
+        if !top.join(relative).exists() && !checkout.path().join(relative).exists() {
+            return Err(Error::Usage(format!(
+                "{}: no such file or folder, in the working tree or at {revision}",
+                given.display()
+            )));
         }
-        other => Error::Usage(format!("{side}: {other}")),
     }
+    let pairs = pair(
+        &find_environments(checkout.path(), &paths),
+        &find_environments(&top, &paths),
+    );
+    let sides = render_sides(checkout.path(), &top, &pairs, revision, expansion)?;
+    for key in &sides.fixed {
+        eprint_warning(&format!(
+            "note: {key} does not render at {revision}; it is compared as added"
+        ));
+    }
+    let mut report = compare(&sides.old, &sides.new, ignore);
+    report.compared += sides.unchanged;
+    Ok(report)
 }

@@ -16,7 +16,7 @@ use crate::artifacts::RenderedEnvironment;
 use crate::cmd::write_stdout;
 use crate::emit::yaml_stream;
 use crate::environment::TargetKind;
-use crate::error::{EXIT_ERROR, Error, Result};
+use crate::error::{EXIT_ERROR, Error, Result, eprint_warning, report_line};
 use crate::pipeline::{RenderRequest, render};
 
 /// What `stagehand generate --help` adds: the inputs, and how to reproduce a sync.
@@ -56,7 +56,7 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
         eprint!("{}", explain(&plugin, outcome.as_ref().ok()));
     }
     if plugin.api_versions.is_none() {
-        eprintln!("{APIS_NOT_CHECKED}");
+        eprint_warning(APIS_NOT_CHECKED);
     }
     match outcome {
         Ok((_, stream)) => {
@@ -124,12 +124,20 @@ fn unsealed_error(plugin: &PluginEnvironment) -> Error {
 /// At most [`MAX_UI_LINES`] lines, each without secret material (messages never hold values
 /// of secret fields), then a count of the rest.
 fn short_report(error: &Error) -> Vec<String> {
-    let lines = error.report_lines();
-    let mut shown: Vec<String> = lines.iter().take(MAX_UI_LINES).cloned().collect();
-    if lines.len() > MAX_UI_LINES {
+    let Error::Invalid(problems) = error else {
+        return error.report_lines();
+    };
+    // The UI shows the errors; warnings beside them are noise there.
+    let problems: Vec<&crate::error::Problem> = problems.iter().filter(|p| p.is_error()).collect();
+    let mut shown: Vec<String> = problems
+        .iter()
+        .take(MAX_UI_LINES)
+        .map(|problem| report_line(problem))
+        .collect();
+    if problems.len() > MAX_UI_LINES {
         shown.push(format!(
             "... and {} more; run `stagehand generate --explain` with the same variables to see all",
-            lines.len() - MAX_UI_LINES
+            problems.len() - MAX_UI_LINES
         ));
     }
     shown

@@ -11,8 +11,8 @@ use clap::ValueEnum;
 use crate::artifacts::RenderedEnvironment;
 use crate::cmd::{ChartArgs, environments_or_current, parse_overrides, render_each, write_stdout};
 use crate::emit::{json_list, out_dir_files, yaml_stream};
-use crate::error::{EXIT_DIFFERENCES, Error, Result, report_line};
-use crate::out_dir::{changed_files, write_atomically};
+use crate::error::{EXIT_DIFFERENCES, Error, Result, eprint_problems};
+use crate::out_dir::{changed_files, check_replaceable, write_atomically};
 use crate::pipeline::{RenderRequest, render};
 
 /// Examples shown by `stagehand render --help`.
@@ -106,6 +106,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
         failures.iter().for_each(Error::eprint);
         return Err(last);
     }
+    crate::out_dir::refuse_symlink(out_dir)?;
     let targets = target_folders(out_dir, &environments, &rendered_all)?;
     for rendered in &rendered_all {
         print_warnings(rendered);
@@ -126,10 +127,15 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
         write_stdout(&listing)?;
         return Ok(ExitCode::from(EXIT_DIFFERENCES));
     }
+    let files: Vec<Vec<(String, String)>> = rendered_all.par_iter().map(out_dir_files).collect();
+    targets
+        .iter()
+        .zip(&files)
+        .try_for_each(|(dir, files)| check_replaceable(dir, files))?;
     targets
         .par_iter()
-        .zip(&rendered_all)
-        .try_for_each(|(dir, rendered)| write_atomically(dir, &out_dir_files(rendered)))?;
+        .zip(&files)
+        .try_for_each(|(dir, files)| write_atomically(dir, files))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -157,7 +163,5 @@ fn target_folders(
 }
 
 fn print_warnings(rendered: &RenderedEnvironment) {
-    for warning in &rendered.warnings {
-        eprintln!("{}", report_line(warning));
-    }
+    eprint_problems(&rendered.warnings);
 }

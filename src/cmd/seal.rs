@@ -114,10 +114,10 @@ pub fn run(args: &SealArgs) -> Result<ExitCode> {
         file.display()
     );
     if let Some(date) = &certificate.expired_on {
-        eprintln!(
+        crate::error::eprint_warning(&format!(
             "warning: {}: the certificate expired on {date}; the controller can unseal only while it keeps this key",
             args.cert.display()
-        );
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use crate::cmd::{environments_or_current, parse_overrides, render_each};
-use crate::error::{EXIT_ERROR, Error, Result, Severity, report_line};
+use crate::error::{EXIT_ERROR, Error, Result, Severity, eprint_problems};
 
 /// Examples shown by `stagehand validate --help`.
 pub const EXAMPLES: &str =
@@ -47,8 +47,8 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
                 Severity::Error => errors += 1,
                 Severity::Warning => warnings += 1,
             }
-            eprintln!("{}", report_line(problem));
         }
+        eprint_problems(&problems);
     }
     for environment in &valid {
         println!("ok: {environment}");

@@ -162,25 +162,166 @@ fn is_base_defaults(path: &Path) -> bool {
         .is_ok_and(|text| text.lines().any(|line| line.trim_end() == "kind: Base"))
 }
 
-/// Renders every environment file (relative to `root`), keyed by its folder. Errors name
-/// files as `label` + relative path.
-pub fn render_all(
-    root: &Path,
-    files: &[PathBuf],
-    label: &str,
+/// One environment on both sides: its key (folder relative to the root) and its file at
+/// the revision and in the working tree (relative paths), where it exists.
+#[derive(Debug, Clone)]
+pub struct Pair {
+    /// The environment's folder, relative to the repository root (`.` for the root).
+    pub key: String,
+    /// The file at the revision.
+    pub old: Option<PathBuf>,
+    /// The file in the working tree.
+    pub new: Option<PathBuf>,
+}
+
+/// Pairs the environment files of both sides by folder.
+pub fn pair(old_files: &[PathBuf], new_files: &[PathBuf]) -> Vec<Pair> {
+    let key = |file: &PathBuf| {
+        let folder = file.parent().unwrap_or(Path::new("")).display().to_string();
+        if folder.is_empty() {
+            ".".to_string()
+        } else {
+            folder
+        }
+    };
+    let mut pairs: BTreeMap<String, Pair> = BTreeMap::new();
+    for (file, is_new) in old_files
+        .iter()
+        .map(|f| (f, false))
+        .chain(new_files.iter().map(|f| (f, true)))
+    {
+        let entry = pairs.entry(key(file)).or_insert_with(|| Pair {
+            key: key(file),
+            old: None,
+            new: None,
+        });
+        if is_new {
+            entry.new = Some(file.clone());
+        } else {
+            entry.old = Some(file.clone());
+        }
+    }
+    pairs.into_values().collect()
+}
+
+/// Both sides of a revision diff.
+#[derive(Debug, Default)]
+pub struct Sides {
+    /// Snapshots at the revision, by key.
+    pub old: BTreeMap<String, Snapshot>,
+    /// Snapshots in the working tree, by key.
+    pub new: BTreeMap<String, Snapshot>,
+    /// Environments whose inputs are byte-identical on both sides: not rendered, unchanged.
+    pub unchanged: usize,
+    /// Environments that render now but did not at the revision (compared as added).
+    pub fixed: Vec<String>,
+}
+
+/// Renders both sides of every pair, in parallel. An environment whose file and base are
+/// byte-identical on both sides renders identically (or fails identically): it is not
+/// rendered at all. A failure in the working tree fails the diff; a failure only at the
+/// revision does not (the change fixed it).
+pub fn render_sides(
+    old_root: &Path,
+    new_root: &Path,
+    pairs: &[Pair],
+    revision: &str,
     expansion: Option<&Expansion>,
-) -> Result<BTreeMap<String, Snapshot>> {
-    let snapshots: Vec<(String, Snapshot)> = files
+) -> Result<Sides> {
+    type Rendered = (String, Option<Snapshot>, Option<Snapshot>, bool);
+    let results: Vec<Rendered> = pairs
         .par_iter()
-        .map(|file| {
-            let rendered = render_one(&root.join(file), Some(root), expansion)
-                .map_err(|error| error.relabel(&format!("{}/", root.display()), label))?;
-            let key = file.parent().unwrap_or(Path::new("")).display().to_string();
-            let key = if key.is_empty() { ".".into() } else { key };
-            Ok((key, Snapshot::of(&rendered)))
+        .map(|pair| -> Result<Rendered> {
+            if let (Some(old), Some(new)) = (&pair.old, &pair.new)
+                && same_inputs(old_root, old, new_root, new)
+            {
+                return Ok((pair.key.clone(), None, None, false));
+            }
+            let side = |root: &Path, file: &Option<PathBuf>, label: &str| {
+                file.as_ref()
+                    .map(|file| {
+                        render_one(&root.join(file), Some(root), expansion)
+                            .map(|rendered| Snapshot::of(&rendered))
+                            .map_err(|error| error.relabel(&format!("{}/", root.display()), label))
+                    })
+                    .transpose()
+            };
+            let new =
+                side(new_root, &pair.new, "").map_err(|e| side_error(e, "in the working tree"))?;
+            let (old, fixed) = match side(old_root, &pair.old, &format!("{revision}:")) {
+                Ok(old) => (old, false),
+                Err(_) if new.is_some() => (None, true),
+                Err(error) => return Err(side_error(error, &format!("at {revision}"))),
+            };
+            Ok((pair.key.clone(), old, new, fixed))
         })
         .collect::<Result<_>>()?;
-    Ok(snapshots.into_iter().collect())
+    let mut sides = Sides::default();
+    for (key, old, new, fixed) in results {
+        if old.is_none() && new.is_none() {
+            sides.unchanged += 1;
+            continue;
+        }
+        if fixed {
+            sides.fixed.push(key.clone());
+        }
+        if let Some(old) = old {
+            sides.old.insert(key.clone(), old);
+        }
+        if let Some(new) = new {
+            sides.new.insert(key, new);
+        }
+    }
+    Ok(sides)
+}
+
+/// Adds which side failed to an error's first line.
+pub fn side_error(error: Error, side: &str) -> Error {
+    match error {
+        Error::Usage(message) => Error::Usage(format!("{side}: {message}")),
+        Error::Invalid(mut problems) => {
+            if let Some(first) = problems.first_mut() {
+                first.message =
+                    format!("{} (the environment does not render {side})", first.message);
+            }
+            Error::Invalid(problems)
+        }
+        other => Error::Usage(format!("{side}: {other}")),
+    }
+}
+
+/// Whether an environment's inputs are byte-identical on both sides: its file and, when
+/// it names a base folder, that folder's defaults and templates.
+fn same_inputs(old_root: &Path, old: &Path, new_root: &Path, new: &Path) -> bool {
+    match (inputs(old_root, old), inputs(new_root, new)) {
+        (Some(before), Some(after)) => before == after,
+        _ => false,
+    }
+}
+
+/// The bytes an environment renders from, or `None` when they cannot all be read (then it
+/// is rendered, which reports why).
+fn inputs(root: &Path, file: &Path) -> Option<Vec<Vec<u8>>> {
+    let path = root.join(file);
+    let text = std::fs::read(&path).ok()?;
+    let mut inputs = vec![text];
+    let base = String::from_utf8_lossy(&inputs[0])
+        .lines()
+        .find_map(|line| crate::load::top_level_value(line, "base"));
+    if let Some(base) = base {
+        let folder = path.parent()?.join(base);
+        inputs.push(std::fs::read(folder.join("environment.yaml")).ok()?);
+        if let Ok(entries) = std::fs::read_dir(folder.join("templates")) {
+            let mut templates: Vec<PathBuf> =
+                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+            templates.sort();
+            for template in templates {
+                inputs.push(template.file_name()?.as_encoded_bytes().to_vec());
+                inputs.push(std::fs::read(&template).ok()?);
+            }
+        }
+    }
+    Some(inputs)
 }
 
 /// Renders one environment (in `root`, when known) and expands its chart if asked.

@@ -9,6 +9,7 @@
 
 pub mod edit;
 pub mod positions;
+pub mod prescan;
 pub mod read;
 pub mod write;
 

@@ -9,12 +9,15 @@ use std::collections::HashMap;
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
 
-use crate::field_path::FieldPath;
+use crate::field_path::{FieldPath, Segment};
 
 /// Line numbers of the fields of one document, by field path.
+///
+/// Paths are kept as 64-bit hashes, not as paths: a file of tens of thousands of keys
+/// would otherwise clone a path per node. A collision could only misplace a line number.
 #[derive(Debug, Default, Clone)]
 pub struct PositionIndex {
-    lines: HashMap<FieldPath, usize>,
+    lines: HashMap<u64, usize>,
     duplicates: Vec<Duplicate>,
 }
 
@@ -27,6 +30,35 @@ pub struct Duplicate {
     pub first_line: usize,
     /// Where it appears again.
     pub second_line: usize,
+}
+
+/// The hash of the root path.
+const ROOT: u64 = 0xcbf2_9ce4_8422_2325;
+
+/// The hash of a path one step below the path hashed `parent` (FNV-1a over the step).
+fn step(parent: u64, segment: &Segment) -> u64 {
+    let mut hash = parent ^ 0xff;
+    let mut feed = |bytes: &[u8]| {
+        for byte in bytes {
+            hash ^= u64::from(*byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    };
+    match segment {
+        Segment::Key(key) => {
+            feed(b"k");
+            feed(key.as_bytes());
+        }
+        Segment::Index(index) => {
+            feed(b"i");
+            feed(&index.to_le_bytes());
+        }
+    }
+    hash
+}
+
+fn hash_of(path: &FieldPath) -> u64 {
+    path.segments().iter().fold(ROOT, step)
 }
 
 impl PositionIndex {
@@ -49,67 +81,74 @@ impl PositionIndex {
 
     /// The line of `path`, or of its nearest ancestor that is in the document.
     pub fn line_of(&self, path: &FieldPath) -> Option<usize> {
-        let mut current = Some(path.clone());
-        while let Some(candidate) = current {
-            if let Some(line) = self.lines.get(&candidate) {
-                return Some(*line);
-            }
-            current = candidate.parent();
+        let mut hashes = Vec::with_capacity(path.segments().len() + 1);
+        hashes.push(ROOT);
+        for segment in path.segments() {
+            let parent = *hashes.last().unwrap_or(&ROOT);
+            hashes.push(step(parent, segment));
         }
-        None
+        hashes
+            .iter()
+            .rev()
+            .find_map(|hash| self.lines.get(hash).copied())
     }
 
     /// Whether the document itself holds `path` (not just an ancestor of it).
     pub fn contains(&self, path: &FieldPath) -> bool {
-        self.lines.contains_key(path)
+        self.lines.contains_key(&hash_of(path))
     }
 }
 
 enum Frame {
-    Mapping {
-        path: FieldPath,
-        key: Option<String>,
-    },
-    Sequence {
-        path: FieldPath,
-        next: usize,
-    },
+    Mapping { hash: u64, key: Option<String> },
+    Sequence { hash: u64, next: usize },
 }
 
 #[derive(Default)]
 struct IndexBuilder {
     stack: Vec<Frame>,
-    lines: HashMap<FieldPath, usize>,
+    /// The path of the innermost open collection, for naming a duplicate.
+    path: FieldPath,
+    lines: HashMap<u64, usize>,
     duplicates: Vec<Duplicate>,
 }
 
 impl IndexBuilder {
-    /// Works out the path of the node that starts at `mark`; `None` for a mapping key.
-    fn place_node(&mut self, key_text: Option<&str>, mark: Marker) -> Option<FieldPath> {
+    /// Works out the path hash of the node that starts at `mark` (and the segment that
+    /// leads to it); `None` for a mapping key.
+    fn place_node(
+        &mut self,
+        key_text: Option<&str>,
+        mark: Marker,
+    ) -> Option<(u64, Option<Segment>)> {
         // yaml-rust2 counts lines from 1 and columns from 0.
         let line = mark.line();
         match self.stack.last_mut() {
-            None => Some(FieldPath::root()),
-            Some(Frame::Sequence { path, next }) => {
-                let item = path.index(*next);
+            None => Some((ROOT, None)),
+            Some(Frame::Sequence { hash, next }) => {
+                let segment = Segment::Index(*next);
+                let item = step(*hash, &segment);
                 *next += 1;
-                self.lines.entry(item.clone()).or_insert(line);
-                Some(item)
+                self.lines.entry(item).or_insert(line);
+                Some((item, Some(segment)))
             }
-            Some(Frame::Mapping { path, key }) => match key.take() {
-                Some(name) => Some(path.key(&name)),
+            Some(Frame::Mapping { hash, key }) => match key.take() {
+                Some(name) => {
+                    let segment = Segment::Key(name);
+                    Some((step(*hash, &segment), Some(segment)))
+                }
                 None => {
                     // This node is a key. Complex keys get a placeholder name.
                     let name = key_text.unwrap_or("?").to_string();
-                    let key_path = path.key(&name);
-                    match self.lines.get(&key_path) {
+                    let key_hash = step(*hash, &Segment::Key(name.clone()));
+                    match self.lines.get(&key_hash) {
                         Some(first_line) => self.duplicates.push(Duplicate {
-                            path: key_path,
+                            path: self.path.key(&name),
                             first_line: *first_line,
                             second_line: line,
                         }),
                         None => {
-                            self.lines.insert(key_path, line);
+                            self.lines.insert(key_hash, line);
                         }
                     }
                     *key = Some(name);
@@ -117,6 +156,18 @@ impl IndexBuilder {
                 }
             },
         }
+    }
+
+    fn open(&mut self, mark: Marker, sequence: bool) {
+        let (hash, segment) = self.place_node(None, mark).unwrap_or((ROOT, None));
+        if let Some(segment) = segment.filter(|_| !self.stack.is_empty()) {
+            self.path.push(segment);
+        }
+        self.stack.push(if sequence {
+            Frame::Sequence { hash, next: 0 }
+        } else {
+            Frame::Mapping { hash, key: None }
+        });
     }
 }
 
@@ -129,16 +180,13 @@ impl MarkedEventReceiver for IndexBuilder {
             Event::Alias(_) => {
                 self.place_node(Some("*alias"), mark);
             }
-            Event::MappingStart(..) => {
-                let path = self.place_node(None, mark).unwrap_or_default();
-                self.stack.push(Frame::Mapping { path, key: None });
-            }
-            Event::SequenceStart(..) => {
-                let path = self.place_node(None, mark).unwrap_or_default();
-                self.stack.push(Frame::Sequence { path, next: 0 });
-            }
+            Event::MappingStart(..) => self.open(mark, false),
+            Event::SequenceStart(..) => self.open(mark, true),
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
+                if !self.stack.is_empty() {
+                    self.path.pop();
+                }
             }
             _ => {}
         }

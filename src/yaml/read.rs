@@ -7,6 +7,7 @@
 
 use serde_json::{Map, Number, Value};
 
+use super::prescan::{Exceeded, prescan};
 use crate::field_path::{FieldPath, Segment};
 
 /// Why a document could not be read: a sentence and, when known, where.
@@ -40,6 +41,11 @@ impl ReadError {
 /// Deepest nesting of mappings and lists accepted.
 pub const MAX_DEPTH: usize = 64;
 
+/// Most keys and list items a document may hold: the largest environment the schema's
+/// limits accept (100 patch sets of 100 operations, 1,000 locations and 1,000 reading
+/// hosts) holds under 45,000.
+pub const MAX_ENTRIES: usize = 50_000;
+
 /// Most aliases (`*name`) a document may use: enough for sharing a few blocks, far too few
 /// for an exponential "billion laughs" expansion.
 pub const MAX_ALIASES: usize = 64;
@@ -47,6 +53,34 @@ pub const MAX_ALIASES: usize = 64;
 /// Parses `text` as exactly one YAML document; an empty document is `Value::Null`.
 pub fn parse_document(text: &str) -> Result<Value, ReadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // Before any parser: their cost grows with depth (and yaml-rust2 recurses per level),
+    // and every later stage pays per entry.
+    match prescan(text, MAX_DEPTH, MAX_ENTRIES) {
+        Some(Exceeded::Depth(line)) => {
+            return Err(ReadError {
+                line: Some(line),
+                field: None,
+                message: format!("the document is nested more than {MAX_DEPTH} levels deep"),
+                hint: Some("flatten it: an environment file needs a handful of levels".into()),
+                duplicate_key: false,
+            });
+        }
+        Some(Exceeded::Entries(line)) => {
+            return Err(ReadError {
+                line: Some(line),
+                field: None,
+                message: format!(
+                    "the document holds more than {MAX_ENTRIES} keys and list items by this line"
+                ),
+                hint: Some(
+                    "an environment file holds a few hundred: check that this is the right file"
+                        .into(),
+                ),
+                duplicate_key: false,
+            });
+        }
+        None => {}
+    }
     if text.contains('&') {
         check_aliases(text)?;
     }
@@ -140,6 +174,21 @@ fn syntax_error(error: serde_yaml::Error) -> ReadError {
             "YAML aliases expand to too much data".to_string(),
             "write the values out instead of nesting aliases",
         );
+    }
+    // An integer wider than 64 bits: name the field, not the digits (the field may hold a
+    // secret); the caller says what range would be right.
+    if let Some(at) = full.find(": invalid type: integer")
+        && (full.contains(" as u128") || full.contains(" as i128"))
+    {
+        let field = &full[..at];
+        return ReadError {
+            line,
+            field: (!field.is_empty() && !field.contains(' '))
+                .then(|| FieldPath::parse_dotted(field)),
+            message: "the number is out of range: it is too large for any field".to_string(),
+            hint: None,
+            duplicate_key: false,
+        };
     }
     let duplicate_key = full.contains("duplicate entry");
     ReadError {

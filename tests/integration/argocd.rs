@@ -230,7 +230,7 @@ fn a_failing_environment_gives_a_short_message_and_no_output() {
     );
     assert_eq!(
         lines[5],
-        "... and 4 more; run `stagehand generate --explain` with the same variables to see all"
+        "... and 2 more; run `stagehand generate --explain` with the same variables to see all"
     );
 }
 

@@ -206,8 +206,13 @@ fn markdown_has_a_summary_table_and_collapsed_diff_blocks() {
         "replicas: 2",
         "replicas: 3",
     );
-    let run = repository.diff(&["--base", "HEAD", "--format", "markdown"]);
+    let run = repository.diff(&["--base", "HEAD", "-o", "markdown"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
+    // `--output` as render spells it; `--format` kept as an alias.
+    for spelling in ["--output", "--format"] {
+        let again = repository.diff(&["--base", "HEAD", spelling, "markdown"]);
+        assert_eq!((again.code, &again.stdout), (1, &run.stdout), "{spelling}");
+    }
     let expected_head = "### stagehand diff\n\n1 of 2 environment(s) differ.\n\n\
         | environment | change | added | removed | changed |\n|---|---|---|---|---|\n\
         | `overlays/prod (prod)` | changed | 0 | 0 | 1 |\n\n\
@@ -330,7 +335,7 @@ fn a_bad_revision_exits_2_with_nothing_on_stdout() {
 }
 
 #[test]
-fn an_environment_that_does_not_render_names_its_side() {
+fn an_environment_the_change_breaks_fails_and_one_it_fixes_is_compared_as_added() {
     let repository = GitRepo::with_overlays(&["minicloud"]);
     repository.edit(
         "overlays/minicloud/environment.yaml",
@@ -354,12 +359,59 @@ fn an_environment_that_does_not_render_names_its_side() {
         "replicas: 1",
     );
     let run = repository.diff(&["--base", "HEAD"]);
-    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
-    assert_contains(
-        &run.stderr,
-        "error: HEAD:overlays/minicloud/environment.yaml:13: spec.replicas: 500 is out of range",
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("1 of 1 environment(s) differ\n  overlays/minicloud (minicloud): added"),
+        "{}",
+        run.stdout
     );
-    assert_contains(&run.stderr, "(the environment does not render at HEAD)");
+    assert_eq!(
+        run.stderr,
+        "note: overlays/minicloud does not render at HEAD; it is compared as added\n"
+    );
+    let quiet = repository.diff(&["--base", "HEAD", "-q"]);
+    assert_eq!(
+        (quiet.code, quiet.stdout.as_str(), quiet.stderr.as_str()),
+        (1, run.stdout.as_str(), "")
+    );
+}
+
+#[test]
+fn an_environment_broken_on_both_sides_that_the_change_did_not_touch_is_unchanged() {
+    let repository = GitRepo::with_overlays(&["minicloud", "prod"]);
+    repository.edit(
+        "overlays/minicloud/environment.yaml",
+        "replicas: 1",
+        "replicas: 500",
+    );
+    repository.commit("a fixture broken on purpose");
+    repository.edit(
+        "overlays/prod/environment.yaml",
+        "replicas: 2",
+        "replicas: 3",
+    );
+    let run = repository.diff(&["--base", "HEAD"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout
+            .starts_with("1 of 2 environment(s) differ\n  overlays/prod (prod): changed"),
+        "{}",
+        run.stdout
+    );
+    assert!(!run.stdout.contains("minicloud"), "{}", run.stdout);
+    assert_eq!(run.stderr, "");
+}
+
+#[test]
+fn a_path_that_exists_on_neither_side_is_an_error() {
+    let repository = GitRepo::with_overlays(&["minicloud"]);
+    let run = repository.diff(&["--base", "HEAD", "overlay"]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_eq!(
+        run.stderr,
+        "error: overlay: no such file or folder, in the working tree or at HEAD\n"
+    );
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! One folder per user error under `tests/fixtures/errors/`: `environment.yaml` (the bad
 //! input), optional `args` (extra arguments, one per line) and `stderr` (the exact
 //! message). Each must exit 2 with nothing on stdout. A new error case is a new folder;
-//! `STAGEHAND_BLESS=1 cargo test` writes missing or changed `stderr` files for review.
+//! `STAGEHAND_BLESS=1 cargo test` writes missing or changed `stderr` files for review, and
+//! then fails the run, so a blessing is never mistaken for a pass (CI cannot bless).
 
 use std::path::Path;
 
@@ -14,10 +15,18 @@ fn check_case(case: &Path) -> Result<(), String> {
     }
     let run = Stagehand::new(&args).current_dir(case).run();
     let name = case.file_name().unwrap().to_string_lossy();
-    if std::env::var_os("STAGEHAND_BLESS").is_some() {
-        std::fs::write(case.join("stderr"), &run.stderr).unwrap();
-    }
     let expected = std::fs::read_to_string(case.join("stderr")).unwrap_or_default();
+    let bless = std::env::var_os("STAGEHAND_BLESS").is_some();
+    assert!(
+        !(bless && crate::support::in_ci()),
+        "STAGEHAND_BLESS is set under CI: fixtures are blessed by a person, never by CI"
+    );
+    if bless && run.stderr != expected {
+        std::fs::write(case.join("stderr"), &run.stderr).unwrap();
+        return Err(format!(
+            "{name}: stderr written for review (STAGEHAND_BLESS); run again without it"
+        ));
+    }
     let mut failures = Vec::new();
     if run.code != 2 {
         failures.push(format!("exit code {} instead of 2", run.code));

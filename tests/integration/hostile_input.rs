@@ -2,23 +2,18 @@
 //! with exit 2, nothing on stdout and one located message, or is accepted when it should be.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::support::{
     Stagehand, assert_contains, environment_with, repo, snapshot, temp_environment,
 };
 
-/// Runs `stagehand render .` in `dir`, asserting it ends within `limit` (a hang guard, not
-/// a benchmark: the limit is generous).
+/// Runs `stagehand render .` in `dir`, failing when it has not ended within `limit` (a
+/// hang guard, not a benchmark: the limit is generous).
 fn render_within(dir: &Path, limit: Duration) -> crate::support::Run {
-    let started = Instant::now();
-    let run = Stagehand::new(["render", "."]).current_dir(dir).run();
-    assert!(
-        started.elapsed() < limit,
-        "render took {:?}",
-        started.elapsed()
-    );
-    run
+    Stagehand::new(["render", "."])
+        .current_dir(dir)
+        .run_within(limit)
 }
 
 #[test]
@@ -34,6 +29,108 @@ fn a_file_over_one_mebibyte_is_refused_before_parsing() {
             "error: ./environment.yaml: the file is {} bytes, more than the 1 MiB limit \
              (an environment file is a few kilobytes: check that this is the right file)\n",
             text.len()
+        )
+    );
+}
+
+/// Longest any hostile input may take in a test build (about 0.6 s at worst today in a
+/// debug build, 0.1 s in release; the quadratic parsers this guards against took minutes).
+const CORPUS_LIMIT: Duration = Duration::from_secs(5);
+
+#[test]
+fn every_megabyte_input_ends_quickly_with_a_short_message() {
+    let work = tempfile::tempdir().unwrap();
+    for file in crate::hostile_corpus::corpus() {
+        assert!(
+            file.text.len() < 1024 * 1024,
+            "{} is over the size limit",
+            file.name
+        );
+        let dir = work.path().join(file.name);
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(dir.join("environment.yaml"), &file.text).unwrap();
+        let run = render_within(&dir, CORPUS_LIMIT);
+        let what = format!("{} ({})", file.name, file.about);
+        assert_eq!(run.code, file.exit_code, "{what}: {}", run.stderr);
+        if file.exit_code == 2 {
+            assert_eq!(run.stdout, "", "{what}: output on failure");
+            assert!(
+                run.stderr.starts_with("error: ./environment.yaml:"),
+                "{what}: {}",
+                run.stderr
+            );
+        }
+        // At most 20 problems and a summary, each line short: nothing of the file echoed.
+        assert!(run.stderr.lines().count() <= 22, "{what}: {}", run.stderr);
+        assert!(
+            run.stderr.lines().all(|line| line.len() < 400),
+            "{what}: a long line on stderr: {}",
+            &run.stderr[..run.stderr.len().min(600)]
+        );
+    }
+}
+
+/// A file of the test's own, outside `repository`, shaped like a system password file.
+fn planted_outside(outside: &Path) -> std::path::PathBuf {
+    let file = outside.join("shadow");
+    std::fs::write(&file, "root:$6$planted-by-the-test:19000:0:99999:7:::\n").unwrap();
+    file
+}
+
+#[test]
+fn an_environment_file_linked_outside_the_repository_is_refused_unread() {
+    let repository = crate::diff::GitRepo::with_overlays(&["dev"]);
+    let outside = tempfile::tempdir().unwrap();
+    let planted = planted_outside(outside.path());
+    std::fs::create_dir(repository.path("overlays/linked")).unwrap();
+    std::os::unix::fs::symlink(
+        &planted,
+        repository.path("overlays/linked/environment.yaml"),
+    )
+    .unwrap();
+    let refused = format!(
+        "the environment file `overlays/linked/environment.yaml` resolves to {}, outside the \
+         repository {}: it must lie inside the repository",
+        planted.display(),
+        repository.path("").canonicalize().unwrap().display()
+    );
+    for args in [
+        vec!["render", "overlays/linked"],
+        vec!["validate", "overlays/linked"],
+        vec!["diff", "--base", "HEAD"],
+        vec!["diff", "--base", "HEAD", "overlays/linked"],
+    ] {
+        let run = Stagehand::new(&args)
+            .current_dir(&repository.path(""))
+            .run();
+        assert_eq!((run.code, run.stdout.as_str()), (2, ""), "{args:?}");
+        assert_contains(&run.stderr, &refused);
+        assert!(!run.stderr.contains("planted"), "{args:?}: {}", run.stderr);
+    }
+    // Committed, the link is the same on both sides: listed as unchanged, still unread.
+    repository.commit("a link");
+    let run = repository.diff(&["--base", "HEAD"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str(), run.stderr.as_str()),
+        (0, "no differences in 2 environment(s)\n", "")
+    );
+}
+
+#[test]
+fn a_file_that_is_not_an_environment_is_refused_without_quoting_it() {
+    let outside = tempfile::tempdir().unwrap();
+    let planted = planted_outside(outside.path());
+    // Named as an environment file, outside any repository: read, but not echoed.
+    let run = Stagehand::new(["validate"]).arg(&planted).run();
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {}: not a stagehand environment file: it has no `apiVersion: \
+             stagehand/v1alpha1` and no `kind: Environment`, so none of it is read or shown \
+             (give an environment file, or a folder holding environment.yaml)\n\
+             1 error(s), 0 warning(s)\n",
+            planted.display()
         )
     );
 }

@@ -9,7 +9,9 @@
 //! the real chart → `chart.rs`;
 //! `stagehand seal` and the SealedSecret → `seal.rs`;
 //! properties over arbitrary strings (proptest) → `properties.rs`;
-//! input too big, too odd or too clever for a fixture file → `hostile_input.rs`; the
+//! input too big, too odd or too clever for a fixture file → `hostile_input.rs` (the
+//! generated megabyte inputs are in `benches/hostile_corpus.rs`, shared with the
+//! benchmark); the
 //! README's set-up commands and `.ci/run` → `readme.rs`.
 //!
 //! A test that needs something from outside the project (`../shared`, PyYAML, kubectl,
@@ -24,6 +26,8 @@ mod commands;
 mod diff;
 mod error_fixtures;
 mod fuzz_regressions;
+#[path = "../../benches/hostile_corpus.rs"]
+mod hostile_corpus;
 mod hostile_input;
 mod out_dir;
 mod output_contract;

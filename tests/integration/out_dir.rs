@@ -184,3 +184,59 @@ fn rerendering_replaces_a_previous_render() {
     assert!(ingress.contains("host: backstage.10.0.0.200.nip.io"));
     assert_eq!(file_names(dir.path()), ["out"]);
 }
+
+#[test]
+fn a_symlink_planted_in_the_out_dir_is_never_written_through() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert_eq!(render_into(&["overlays/dev"], &out, &[]).code, 0);
+    // A file of this test's own, outside the out-dir, that a planted link points at.
+    let target = dir.path().join("elsewhere.txt");
+    std::fs::write(&target, "not stagehand's").unwrap();
+    std::fs::remove_file(out.join("values.yaml")).unwrap();
+    std::os::unix::fs::symlink(&target, out.join("values.yaml")).unwrap();
+    let run = render_into(&["overlays/dev"], &out, &[]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_contains(
+        &run.stderr,
+        "refusing to replace this folder: it holds `values.yaml`, which stagehand did not write",
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "not stagehand's");
+    assert!(
+        out.join("values.yaml").is_symlink(),
+        "the link is left as it was"
+    );
+}
+
+#[test]
+fn a_symlinked_out_dir_is_refused_for_one_and_for_many_environments() {
+    let dir = tempfile::tempdir().unwrap();
+    let real = dir.path().join("real");
+    std::fs::create_dir(&real).unwrap();
+    let linked = dir.path().join("linked");
+    std::os::unix::fs::symlink(&real, &linked).unwrap();
+    let run = render_into(&["overlays/dev"], &linked, &[]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: {}: --out-dir is a symbolic link; give the folder itself (nothing is written through a link)\n",
+            linked.display()
+        )
+    );
+    // One folder per environment: a link planted where an environment's folder goes.
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    std::os::unix::fs::symlink(&real, out.join("dev")).unwrap();
+    let run = render_into(&["overlays/dev", "overlays/prod"], &out, &[]);
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_contains(&run.stderr, "--out-dir is a symbolic link");
+    assert!(
+        file_names(&real).is_empty(),
+        "nothing written through the links"
+    );
+    assert!(
+        !out.join("prod").exists(),
+        "a refused run writes no environment"
+    );
+}

@@ -195,6 +195,54 @@ impl Stagehand {
         Run::from(output)
     }
 
+    /// Runs and captures the outcome; kills the process and fails the test when it is
+    /// still running after `limit` (a hang guard, not a benchmark).
+    pub fn run_within(mut self, limit: std::time::Duration) -> Run {
+        use std::io::Read;
+        use std::process::Stdio;
+        let mut child = self
+            .command
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("the stagehand binary runs");
+        // Drained on threads, so a full pipe cannot look like a hang.
+        let drain = |mut pipe: Box<dyn Read + Send>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                pipe.read_to_end(&mut bytes).map(|_| bytes)
+            })
+        };
+        let stdout = drain(Box::new(child.stdout.take().expect("a stdout pipe")));
+        let stderr = drain(Box::new(child.stderr.take().expect("a stderr pipe")));
+        let started = std::time::Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for stagehand") {
+                break status;
+            }
+            if started.elapsed() > limit {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!(
+                    "stagehand still running after {limit:?}: {:?}",
+                    self.command
+                );
+            }
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        };
+        let collected = |handle: std::thread::JoinHandle<std::io::Result<Vec<u8>>>| {
+            handle
+                .join()
+                .expect("the drain thread")
+                .expect("read the pipe")
+        };
+        Run::from(std::process::Output {
+            status,
+            stdout: collected(stdout),
+            stderr: collected(stderr),
+        })
+    }
+
     /// Runs with `input` on stdin and captures the outcome.
     pub fn run_with_stdin(mut self, input: &str) -> Run {
         use std::io::Write;
