@@ -278,10 +278,30 @@ pub fn eprint_warning(line: &str) {
 /// a count, not a flood.
 pub const MAX_PRINTED_PROBLEMS: usize = 20;
 
+/// Errors before warnings; within each, files in the order they first appear and lines
+/// top to bottom (problems without a line last), as a reader goes through the file.
+pub fn in_reading_order(problems: &[Problem]) -> Vec<&Problem> {
+    let mut files: Vec<&str> = Vec::new();
+    for problem in problems {
+        if !files.contains(&problem.origin.file.as_str()) {
+            files.push(&problem.origin.file);
+        }
+    }
+    let mut ordered: Vec<&Problem> = problems.iter().collect();
+    ordered.sort_by_key(|problem| {
+        (
+            !problem.is_error(),
+            files.iter().position(|file| *file == problem.origin.file),
+            problem.origin.line.unwrap_or(usize::MAX),
+        )
+    });
+    ordered
+}
+
 /// Problems as printed: at most [`MAX_PRINTED_PROBLEMS`] lines, then `... and N more`.
 pub fn problem_lines(problems: &[Problem]) -> Vec<String> {
-    let mut lines: Vec<String> = problems
-        .iter()
+    let mut lines: Vec<String> = in_reading_order(problems)
+        .into_iter()
         .take(MAX_PRINTED_PROBLEMS)
         .map(report_line)
         .collect();

@@ -128,7 +128,10 @@ fn short_report(error: &Error) -> Vec<String> {
         return error.report_lines();
     };
     // The UI shows the errors; warnings beside them are noise there.
-    let problems: Vec<&crate::error::Problem> = problems.iter().filter(|p| p.is_error()).collect();
+    let problems: Vec<&crate::error::Problem> = crate::error::in_reading_order(problems)
+        .into_iter()
+        .filter(|p| p.is_error())
+        .collect();
     let mut shown: Vec<String> = problems
         .iter()
         .take(MAX_UI_LINES)
