@@ -8,6 +8,8 @@
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 
+use serde_json::Value;
+
 use crate::error::{Error, Origin, Problem, Result, shorten};
 use crate::field_path::FieldPath;
 use crate::load::{SourceFile, read_text_file};
@@ -23,6 +25,15 @@ pub const TEMPLATE_NAMES: [&str; 6] = [
 ];
 
 const EMBEDDED_DEFAULTS: &str = include_str!("../base/environment.yaml");
+
+/// The same defaults as JSON, converted by `build.rs`: reading them costs a process a few
+/// microseconds instead of a YAML parse.
+const EMBEDDED_DEFAULTS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/base-defaults.json"));
+
+/// The built-in base's defaults, as parsed from `base/environment.yaml`.
+pub fn embedded_defaults() -> Value {
+    serde_json::from_str(EMBEDDED_DEFAULTS_JSON).unwrap_or_default()
+}
 const EMBEDDED_TEMPLATES: [&str; 6] = [
     include_str!("../base/templates/values.yaml.j2"),
     include_str!("../base/templates/sealed-secret.yaml.j2"),
@@ -237,5 +248,17 @@ pub fn repository_root(folder: &Path) -> (PathBuf, bool) {
     {
         Some(root) => (root.to_path_buf(), true),
         None => (start, false),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_defaults_json_equals_the_yaml() {
+        let from_yaml = crate::yaml::parse_document(EMBEDDED_DEFAULTS).unwrap();
+        assert!(from_yaml.is_object());
+        assert_eq!(embedded_defaults(), from_yaml);
     }
 }

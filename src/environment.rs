@@ -11,6 +11,28 @@ use serde::{Deserialize, Serialize};
 
 use crate::quantity::Quantity;
 
+/// Ranges and sizes the schema declares (`minimum`/`maximum`, `maxItems`,
+/// `maxProperties`): one number each, used by the schema attributes below and by
+/// [`Environment::within_limits`].
+pub mod limits {
+    /// Most Backstage replicas.
+    pub const REPLICAS: u32 = 100;
+    /// Highest TCP port.
+    pub const PORT: u32 = 65535;
+    /// Most patch sets.
+    pub const PATCH_SETS: usize = 100;
+    /// Most operations in one patch set.
+    pub const PATCH_OPERATIONS: usize = 100;
+    /// Most catalog locations.
+    pub const LOCATIONS: usize = 1000;
+    /// Most further hosts Backstage may read from.
+    pub const READING_HOSTS: usize = 1000;
+    /// Most Ingress annotations.
+    pub const ANNOTATIONS: usize = 256;
+    /// Most keys in `spec.database.encryptedData`.
+    pub const ENCRYPTED_KEYS: usize = 16;
+}
+
 /// The only `apiVersion` this version of stagehand reads.
 pub const API_VERSION: &str = "stagehand/v1alpha1";
 
@@ -34,8 +56,33 @@ pub struct Environment {
     /// RFC 6902 JSON-patch operations applied to the rendered objects, for what `spec`
     /// does not cover. At most 100 sets.
     #[serde(default)]
-    #[schemars(length(max = 100))]
+    #[schemars(length(max = limits::PATCH_SETS))]
     pub patches: Vec<PatchSet>,
+}
+
+impl Environment {
+    /// Whether every number and collection is within the schema's [`limits`]: with a
+    /// successful deserialization (which checks fields, types and enum values), this is
+    /// everything the schema checks, so a render that passes needs no schema walk.
+    pub fn within_limits(&self) -> bool {
+        let spec = &self.spec;
+        let catalog = &spec.catalog;
+        spec.replicas <= limits::REPLICAS
+            && (1..=limits::PORT).contains(&spec.backend_port)
+            && self.patches.len() <= limits::PATCH_SETS
+            && self
+                .patches
+                .iter()
+                .all(|set| set.ops.len() <= limits::PATCH_OPERATIONS)
+            && catalog.locations.len() <= limits::LOCATIONS
+            && catalog.reading_allow.len() <= limits::READING_HOSTS
+            && spec.ingress.annotations.len() <= limits::ANNOTATIONS
+            && spec
+                .database
+                .encrypted_data
+                .as_ref()
+                .is_none_or(|data| data.len() <= limits::ENCRYPTED_KEYS)
+    }
 }
 
 /// The value of `apiVersion`.
@@ -79,10 +126,10 @@ pub struct Spec {
     /// The Helm chart.
     pub chart: Chart,
     /// Backstage pod replicas (0 to 100).
-    #[schemars(range(min = 0, max = 100))]
+    #[schemars(range(min = 0, max = limits::REPLICAS))]
     pub replicas: u32,
     /// The port the Backstage backend listens on.
-    #[schemars(range(min = 1, max = 65535))]
+    #[schemars(range(min = 1, max = limits::PORT))]
     pub backend_port: u32,
     /// Resource requests and limits.
     pub resources: Resources,
@@ -199,7 +246,7 @@ pub struct Database {
     /// Sealed values of `password` and `postgres-password` (`stagehand seal` writes them).
     /// Safe to commit; when absent the SealedSecret holds placeholders.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(extend("maxProperties" = 16))]
+    #[schemars(extend("maxProperties" = limits::ENCRYPTED_KEYS))]
     pub encrypted_data: Option<BTreeMap<String, String>>,
     /// Persistent volume of the database.
     pub storage: Storage,
@@ -342,7 +389,7 @@ pub struct Ingress {
     pub class_name: String,
     /// Extra annotations, written sorted by key. At most 256.
     #[serde(default)]
-    #[schemars(extend("maxProperties" = 256))]
+    #[schemars(extend("maxProperties" = limits::ANNOTATIONS))]
     pub annotations: BTreeMap<String, String>,
 }
 
@@ -373,11 +420,11 @@ pub struct Catalog {
     pub allow: Vec<EntityKind>,
     /// https URLs of `catalog-info.yaml` files. Their hosts are added to
     /// `backend.reading.allow` automatically. At most 1000.
-    #[schemars(length(max = 1000))]
+    #[schemars(length(max = limits::LOCATIONS))]
     pub locations: Vec<String>,
     /// Further hosts Backstage may read from, after the location hosts. At most 1000.
     #[serde(default)]
-    #[schemars(length(max = 1000))]
+    #[schemars(length(max = limits::READING_HOSTS))]
     pub reading_allow: Vec<String>,
 }
 
@@ -431,7 +478,7 @@ pub struct PatchSet {
     pub target: PatchTarget,
     /// RFC 6902 operations (`add`, `remove`, `replace`, `move`, `copy`, `test`). At most
     /// 100 per set.
-    #[schemars(with = "Vec<PatchOperationShape>", length(max = 100))]
+    #[schemars(with = "Vec<PatchOperationShape>", length(max = limits::PATCH_OPERATIONS))]
     pub ops: Vec<serde_json::Value>,
 }
 

@@ -151,6 +151,17 @@ fn typed_environment(
     if !secrets_found.is_empty() {
         return Err(Error::Invalid(secrets_found));
     }
+    let merged = merge_environment(&defaults["spec"], document, overrides);
+    let typed = serde_path_to_error::deserialize::<_, Environment>(&merged);
+    // Typing checks fields, types and enum values; with the numbers and sizes within the
+    // schema's limits and no patch operations (which are typed only as JSON), the schema
+    // walk below would find nothing, so the happy path skips it (and parsing the schema).
+    let typed = match typed {
+        Ok(environment) if environment.patches.is_empty() && environment.within_limits() => {
+            return Ok((environment, Vec::new()));
+        }
+        other => other,
+    };
     // Each override is shaped like a small environment file: checked the same way.
     let mut shape = check_document(document, &root, false, Completeness::Partial);
     for item in overrides {
@@ -163,11 +174,9 @@ fn typed_environment(
     if shape.oversized {
         return Err(Error::Invalid(problems));
     }
-    let merged = merge_environment(&defaults["spec"], document, overrides);
     // The file and the base are checked already; what is left (a required field nobody
     // set, a wrong type from --set) makes typing fail. Only then walk the merged document,
     // to report every such problem rather than serde's first.
-    let typed = serde_path_to_error::deserialize::<_, Environment>(&merged);
     if !problems.is_empty() {
         return match typed {
             Ok(environment) => Ok((environment, problems)),
@@ -213,7 +222,7 @@ fn base_defaults(base: &Base) -> Result<Value> {
     if base.folder.is_none() {
         static BUILT_IN: OnceLock<Result<Value>> = OnceLock::new();
         return BUILT_IN
-            .get_or_init(|| base.defaults.parse_mapping())
+            .get_or_init(|| Ok(crate::base::embedded_defaults()))
             .clone();
     }
     checked_defaults(base)
@@ -383,6 +392,73 @@ fn finish_values(rendered: &mut RenderedEnvironment) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `within_limits` lets the happy path skip the schema walk: it must flag exactly what
+    /// the walk flags, at each limit and one past it.
+    #[test]
+    fn within_limits_agrees_with_the_schema_walk() {
+        let base = Base::embedded();
+        let defaults = base.defaults.parse_mapping().unwrap();
+        let file = serde_json::json!({
+            "apiVersion": "stagehand/v1alpha1", "kind": "Environment",
+            "metadata": { "name": "x" },
+            "spec": { "hostname": "a.example.org", "tls": { "issuer": { "name": "ca", "kind": "ClusterIssuer" } } }
+        });
+        let many = |count: usize, item: Value| Value::from(vec![item; count]);
+        let keys = |count: usize| {
+            Value::Object(
+                (0..count)
+                    .map(|i| (format!("k{i}"), Value::from("v")))
+                    .collect(),
+            )
+        };
+        let op = serde_json::json!({ "op": "add", "path": "/x", "value": 1 });
+        let set = |ops: usize| serde_json::json!({ "target": { "kind": "HelmValues" }, "ops": many(ops, op.clone()) });
+        let cases: Vec<(&str, Box<dyn Fn(usize) -> Value>, usize)> = vec![
+            ("/spec/replicas", Box::new(|n| Value::from(n)), 100),
+            ("/spec/backendPort", Box::new(|n| Value::from(n)), 65535),
+            (
+                "/spec/catalog/locations",
+                Box::new(|n| many(n, "https://a.example.org/c.yaml".into())),
+                1000,
+            ),
+            (
+                "/spec/catalog/readingAllow",
+                Box::new(|n| many(n, "a.example.org".into())),
+                1000,
+            ),
+            ("/spec/ingress/annotations", Box::new(keys), 256),
+            ("/spec/database/encryptedData", Box::new(keys), 16),
+            ("/patches", Box::new(|n| many(n, set(1))), 100),
+            ("/patches", Box::new(|n| many(1, set(n))), 100),
+        ];
+        for (pointer, value, limit) in cases {
+            for count in [limit, limit + 1] {
+                let mut merged = merge_environment(&defaults["spec"], &file, &[]);
+                let (parent, key) = pointer.rsplit_once('/').unwrap();
+                let parent = if parent.is_empty() {
+                    &mut merged
+                } else {
+                    merged.pointer_mut(parent).unwrap()
+                };
+                parent[key] = value(count);
+                let environment: Environment = serde_json::from_value(merged.clone()).unwrap();
+                let walk =
+                    check_document(&merged, &FieldPath::root(), false, Completeness::Complete);
+                assert_eq!(
+                    environment.within_limits(),
+                    walk.findings.is_empty(),
+                    "{pointer} with {count}: {:?}",
+                    walk.findings
+                );
+                assert_eq!(
+                    environment.within_limits(),
+                    count == limit,
+                    "{pointer} with {count}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn built_in_defaults_pass_the_shape_check() {
