@@ -414,9 +414,10 @@ mod tests {
         };
         let op = serde_json::json!({ "op": "add", "path": "/x", "value": 1 });
         let set = |ops: usize| serde_json::json!({ "target": { "kind": "HelmValues" }, "ops": many(ops, op.clone()) });
-        let cases: Vec<(&str, Box<dyn Fn(usize) -> Value>, usize)> = vec![
-            ("/spec/replicas", Box::new(|n| Value::from(n)), 100),
-            ("/spec/backendPort", Box::new(|n| Value::from(n)), 65535),
+        type ValueOfSize<'a> = Box<dyn Fn(usize) -> Value + 'a>;
+        let cases: Vec<(&str, ValueOfSize, usize)> = vec![
+            ("/spec/replicas", Box::new(Value::from), 100),
+            ("/spec/backendPort", Box::new(Value::from), 65535),
             (
                 "/spec/catalog/locations",
                 Box::new(|n| many(n, "https://a.example.org/c.yaml".into())),
