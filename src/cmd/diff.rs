@@ -9,9 +9,10 @@ use std::process::ExitCode;
 use clap::ValueEnum;
 
 use crate::cmd::{ChartArgs, write_stdout};
+use crate::diff::revision::{RevisionTree, repository_top};
 use crate::diff::sources::{
-    extract_revision, find_environments, load_side, pair, render_sides, repository_relative,
-    repository_top, side_error,
+    find_environments, load_side, pair, render_sides, repository_relative, revision_environments,
+    side_error,
 };
 use crate::diff::{DiffReport, IgnoreRules, compare, format};
 use crate::error::{EXIT_DIFFERENCES, Error, Result, eprint_warning};
@@ -116,9 +117,9 @@ fn diff_revision(
                 &e,
             )
         })?;
-    extract_revision(&top, revision, checkout.path())?;
+    let tree = RevisionTree::open(&top, revision)?;
     for (given, relative) in args.paths.iter().zip(&paths) {
-        if !top.join(relative).exists() && !checkout.path().join(relative).exists() {
+        if !top.join(relative).exists() && !tree.contains(relative) {
             return Err(Error::Usage(format!(
                 "{}: no such file or folder, in the working tree or at {revision}",
                 given.display()
@@ -126,10 +127,10 @@ fn diff_revision(
         }
     }
     let pairs = pair(
-        &find_environments(checkout.path(), &paths),
+        &revision_environments(&tree, &paths),
         &find_environments(&top, &paths),
     );
-    let sides = render_sides(checkout.path(), &top, &pairs, revision, expansion)?;
+    let sides = render_sides(&tree, checkout.path(), &top, &pairs, revision, expansion)?;
     for key in &sides.fixed {
         eprint_warning(&format!(
             "note: {key} does not render at {revision}; it is compared as added"

@@ -74,13 +74,15 @@ impl ChartArgs {
     }
 }
 
-/// Renders every environment (and expands its chart), in parallel across cores; results
-/// keep argument order.
-pub fn render_each(
+/// Renders every environment (and expands its chart), in parallel across cores, and keeps
+/// of each only what `keep` takes from it (its files, its warnings): a thousand rendered
+/// documents trees are never held at once. Results keep argument order.
+pub fn render_each<T: Send>(
     environments: &[PathBuf],
     overrides: &[Override],
     expansion: Option<&Expansion>,
-) -> Vec<Result<RenderedEnvironment>> {
+    keep: impl Fn(RenderedEnvironment) -> T + Sync,
+) -> Vec<Result<T>> {
     environments
         .par_iter()
         .map(|environment| {
@@ -92,7 +94,7 @@ pub fn render_each(
             if let Some(expansion) = expansion {
                 expansion.apply(&mut rendered)?;
             }
-            Ok(rendered)
+            Ok(keep(rendered))
         })
         .collect()
 }

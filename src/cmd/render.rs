@@ -8,7 +8,6 @@ use rayon::prelude::*;
 
 use clap::ValueEnum;
 
-use crate::artifacts::RenderedEnvironment;
 use crate::cmd::{ChartArgs, environments_or_current, parse_overrides, render_each, write_stdout};
 use crate::emit::{json_list, out_dir_files, yaml_stream};
 use crate::error::{EXIT_DIFFERENCES, Error, Result, eprint_problems};
@@ -77,7 +76,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
         if let Some(expansion) = args.chart.expansion()? {
             expansion.apply(&mut rendered)?;
         }
-        print_warnings(&rendered);
+        eprint_problems(&rendered.warnings);
         let text = match args.output {
             OutputFormat::Yaml => yaml_stream(&rendered),
             OutputFormat::Json => json_list(&rendered),
@@ -93,7 +92,13 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     // Render everything in memory first (in parallel; results keep argument order): any
     // error means nothing is written.
     let expansion = args.chart.expansion()?;
-    let outcomes = render_each(&environments, &overrides, expansion.as_ref());
+    let outcomes = render_each(&environments, &overrides, expansion.as_ref(), |rendered| {
+        OutDirRender {
+            files: out_dir_files(&rendered),
+            name: rendered.name,
+            warnings: rendered.warnings,
+        }
+    });
     let mut failures = Vec::new();
     let mut rendered_all = Vec::new();
     for outcome in outcomes {
@@ -109,13 +114,13 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     crate::out_dir::refuse_symlink(out_dir)?;
     let targets = target_folders(out_dir, &environments, &rendered_all)?;
     for rendered in &rendered_all {
-        print_warnings(rendered);
+        eprint_problems(&rendered.warnings);
     }
     if args.check {
         let changed: Vec<PathBuf> = targets
             .par_iter()
             .zip(&rendered_all)
-            .flat_map(|(dir, rendered)| changed_files(dir, &out_dir_files(rendered)))
+            .flat_map(|(dir, rendered)| changed_files(dir, &rendered.files))
             .collect();
         if changed.is_empty() {
             return Ok(ExitCode::SUCCESS);
@@ -127,23 +132,29 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
         write_stdout(&listing)?;
         return Ok(ExitCode::from(EXIT_DIFFERENCES));
     }
-    let files: Vec<Vec<(String, String)>> = rendered_all.par_iter().map(out_dir_files).collect();
     targets
         .iter()
-        .zip(&files)
-        .try_for_each(|(dir, files)| check_replaceable(dir, files))?;
+        .zip(&rendered_all)
+        .try_for_each(|(dir, rendered)| check_replaceable(dir, &rendered.files))?;
     targets
         .par_iter()
-        .zip(&files)
-        .try_for_each(|(dir, files)| write_atomically(dir, files))?;
+        .zip(&rendered_all)
+        .try_for_each(|(dir, rendered)| write_atomically(dir, &rendered.files))?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// What `--out-dir` keeps of a rendered environment: its name, warnings and files.
+struct OutDirRender {
+    name: String,
+    warnings: Vec<crate::error::Problem>,
+    files: Vec<(String, String)>,
 }
 
 /// DIR for one environment, DIR/<name> for several; two environments may not share a name.
 fn target_folders(
     out_dir: &std::path::Path,
     arguments: &[PathBuf],
-    rendered: &[RenderedEnvironment],
+    rendered: &[OutDirRender],
 ) -> Result<Vec<PathBuf>> {
     if rendered.len() == 1 {
         return Ok(vec![out_dir.to_path_buf()]);
@@ -160,8 +171,4 @@ fn target_folders(
         }
     }
     Ok(rendered.iter().map(|r| out_dir.join(&r.name)).collect())
-}
-
-fn print_warnings(rendered: &RenderedEnvironment) {
-    eprint_problems(&rendered.warnings);
 }

@@ -28,12 +28,14 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
     let mut warnings = 0;
     let mut valid = Vec::new();
     let environments = environments_or_current(&args.environments);
-    let outcomes = render_each(&environments, &overrides, None);
+    let outcomes = render_each(&environments, &overrides, None, |rendered| {
+        rendered.warnings
+    });
     for (environment, outcome) in environments.iter().zip(outcomes) {
         let problems = match outcome {
-            Ok(rendered) => {
+            Ok(warnings) => {
                 valid.push(environment.display().to_string());
-                rendered.warnings
+                warnings
             }
             Err(Error::Invalid(problems)) => problems,
             Err(other) => {

@@ -1,6 +1,7 @@
 //! `stagehand diff`: what a change does to the rendered output, object by object.
 //!
 //! - [`sources`]: the two sides (a git revision, the working tree, rendered folders).
+//! - [`revision`]: a git revision read through git, without a checkout.
 //! - this module: pairing documents by identity and computing each change.
 //! - [`format`]: the report as text, Markdown (for a PR comment) or JSON.
 //!
@@ -9,6 +10,7 @@
 //! change appears once. SealedSecret ciphertext is never printed, only which keys changed.
 
 pub mod format;
+pub mod revision;
 pub mod sources;
 
 use std::collections::{BTreeMap, BTreeSet};

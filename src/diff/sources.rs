@@ -1,87 +1,29 @@
 //! The two sides of a diff: environments at a git revision and in the working tree, or two
 //! rendered folders, or two environment files.
 //!
-//! The revision is read with `git archive` into a temporary folder: the working tree, the
-//! index and HEAD are never touched. Errors name their side: a file at the revision is
-//! shown as `REV:path`, the way `git show` names it.
+//! The revision is read through git ([`super::revision`]); the working tree, the index and
+//! HEAD are never touched. An environment whose inputs are byte-identical on both sides is
+//! not rendered; the others are rendered from the working tree and, at the revision, from
+//! their files written into a temporary folder. Errors name their side: a file at the
+//! revision is shown as `REV:path`, the way `git show` names it.
 
 use std::collections::BTreeMap;
-use std::path::{Component, Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::Value;
 
+use super::revision::{Entry, RevisionTree, within_top};
 use crate::artifacts::{ARTIFACTS, ObjectId};
 use crate::diff::{DocumentId, Snapshot, comparable};
 use crate::emit::{CHART_OBJECTS_FILE, KUSTOMIZATION_FILE};
 use crate::error::{Error, Result};
 use crate::expand::Expansion;
-use crate::load::ENVIRONMENT_FILE_NAME;
+use crate::load::{ENVIRONMENT_FILE_NAME, SourceFile};
 use crate::pipeline::{RenderRequest, render};
 
 /// Folders never searched for environments.
 const SKIPPED_FOLDERS: [&str; 2] = [".git", "target"];
-
-/// The repository holding `dir`, from git.
-pub fn repository_top(dir: &Path) -> Result<PathBuf> {
-    let output = git(dir, &["rev-parse", "--show-toplevel"])?;
-    Ok(PathBuf::from(output.trim()))
-}
-
-fn git(dir: &Path, args: &[&str]) -> Result<String> {
-    let output = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .output()
-        .map_err(|e| Error::Usage(format!("cannot run git: {e}")))?;
-    if !output.status.success() {
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        return Err(Error::Usage(format!(
-            "git {}: {}",
-            args.join(" "),
-            stderr.lines().next().unwrap_or("failed")
-        )));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-/// Extracts the tree of `revision` into `into`.
-pub fn extract_revision(top: &Path, revision: &str, into: &Path) -> Result<()> {
-    let commit = format!("{revision}^{{commit}}");
-    git(top, &["rev-parse", "--verify", "--quiet", &commit]).map_err(|_| {
-        Error::Usage(format!("`{revision}` is not a revision of this repository (try origin/main, HEAD~1 or a commit id)"))
-    })?;
-    let mut archive = Command::new("git")
-        .arg("-C")
-        .arg(top)
-        .args(["archive", "--format=tar", revision])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| Error::Usage(format!("cannot run git archive: {e}")))?;
-    let stdout = archive
-        .stdout
-        .take()
-        .ok_or_else(|| Error::Usage("git archive gave no output".into()))?;
-    let status = Command::new("tar")
-        .arg("-x")
-        .arg("-C")
-        .arg(into)
-        .stdin(stdout)
-        .status()
-        .map_err(|e| Error::Usage(format!("cannot run tar: {e}")))?;
-    let archived = archive
-        .wait()
-        .map_err(|e| Error::Usage(format!("git archive: {e}")))?;
-    if !status.success() || !archived.success() {
-        return Err(Error::Usage(format!(
-            "cannot extract `{revision}` with git archive"
-        )));
-    }
-    Ok(())
-}
 
 /// `paths` (relative to `cwd`) as paths relative to the repository top; none may leave it.
 pub fn repository_relative(top: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<Vec<PathBuf>> {
@@ -103,21 +45,12 @@ pub fn repository_relative(top: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<
     paths
         .iter()
         .map(|path| {
-            let mut relative = PathBuf::new();
-            for component in base.join(path).components() {
-                match component {
-                    Component::Normal(part) => relative.push(part),
-                    Component::CurDir => {}
-                    Component::ParentDir if relative.pop() => {}
-                    _ => {
-                        return Err(Error::Usage(format!(
-                            "{}: only paths inside the repository can be compared",
-                            path.display()
-                        )));
-                    }
-                }
-            }
-            Ok(relative)
+            within_top(&base.join(path)).ok_or_else(|| {
+                Error::Usage(format!(
+                    "{}: only paths inside the repository can be compared",
+                    path.display()
+                ))
+            })
         })
         .collect()
 }
@@ -156,10 +89,26 @@ pub fn find_environments(root: &Path, paths: &[PathBuf]) -> Vec<PathBuf> {
     found
 }
 
+/// Environment files under `paths` at the revision, as paths relative to the top.
+pub fn revision_environments(tree: &RevisionTree, paths: &[PathBuf]) -> Vec<PathBuf> {
+    tree.files_named(ENVIRONMENT_FILE_NAME, paths, &SKIPPED_FOLDERS)
+        .into_iter()
+        .filter(|path| match tree.entry(path) {
+            Some(Entry::File(bytes)) => !declares_base(&bytes),
+            _ => true,
+        })
+        .collect()
+}
+
 /// A base's `environment.yaml` (kind: Base) is not an environment.
 fn is_base_defaults(path: &Path) -> bool {
-    std::fs::read_to_string(path)
-        .is_ok_and(|text| text.lines().any(|line| line.trim_end() == "kind: Base"))
+    std::fs::read(path).is_ok_and(|bytes| declares_base(&bytes))
+}
+
+fn declares_base(bytes: &[u8]) -> bool {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .any(|line| line.trim_end() == "kind: Base")
 }
 
 /// One environment on both sides: its key (folder relative to the root) and its file at
@@ -219,24 +168,44 @@ pub struct Sides {
 
 /// Renders both sides of every pair, in parallel. An environment whose file and base are
 /// byte-identical on both sides renders identically (or fails identically): it is not
-/// rendered at all. A failure in the working tree fails the diff; a failure only at the
-/// revision does not (the change fixed it).
+/// rendered at all. The others are rendered in the working tree (`new_root`) and, at the
+/// revision, from their files written into `old_root`. A failure in the working tree fails
+/// the diff; a failure only at the revision does not (the change fixed it).
 pub fn render_sides(
+    tree: &RevisionTree,
     old_root: &Path,
     new_root: &Path,
     pairs: &[Pair],
     revision: &str,
     expansion: Option<&Expansion>,
 ) -> Result<Sides> {
+    // Compared in parallel (the revision's blobs come through one git process); only what
+    // differs is written out and rendered.
+    let unchanged: Vec<bool> = pairs
+        .par_iter()
+        .map(|pair| match (&pair.old, &pair.new) {
+            (Some(old), Some(new)) => {
+                same_inputs(&RevisionSide(tree), old, &WorkingTree(new_root), new)
+            }
+            _ => false,
+        })
+        .collect();
+    let mut to_render = Vec::new();
+    let mut sides = Sides::default();
+    for (pair, unchanged) in pairs.iter().zip(unchanged) {
+        if unchanged {
+            sides.unchanged += 1;
+            continue;
+        }
+        if let Some(old) = &pair.old {
+            tree.materialize(old_root, old, base_to_materialize(tree, old).as_deref())?;
+        }
+        to_render.push(pair);
+    }
     type Rendered = (String, Option<Snapshot>, Option<Snapshot>, bool);
-    let results: Vec<Rendered> = pairs
+    let results: Vec<Rendered> = to_render
         .par_iter()
         .map(|pair| -> Result<Rendered> {
-            if let (Some(old), Some(new)) = (&pair.old, &pair.new)
-                && same_inputs(old_root, old, new_root, new)
-            {
-                return Ok((pair.key.clone(), None, None, false));
-            }
             let side = |root: &Path, file: &Option<PathBuf>, label: &str| {
                 file.as_ref()
                     .map(|file| {
@@ -256,12 +225,7 @@ pub fn render_sides(
             Ok((pair.key.clone(), old, new, fixed))
         })
         .collect::<Result<_>>()?;
-    let mut sides = Sides::default();
     for (key, old, new, fixed) in results {
-        if old.is_none() && new.is_none() {
-            sides.unchanged += 1;
-            continue;
-        }
         if fixed {
             sides.fixed.push(key.clone());
         }
@@ -290,38 +254,146 @@ pub fn side_error(error: Error, side: &str) -> Error {
     }
 }
 
-/// Whether an environment's inputs are byte-identical on both sides: its file and, when
-/// it names a base folder, that folder's defaults and templates.
-fn same_inputs(old_root: &Path, old: &Path, new_root: &Path, new: &Path) -> bool {
-    match (inputs(old_root, old), inputs(new_root, new)) {
-        (Some(before), Some(after)) => before == after,
-        _ => false,
+/// Where an environment's inputs are read from, by path relative to the repository top.
+trait InputSide: Sync {
+    /// The file or link at `path`; a link is never followed.
+    fn entry(&self, path: &Path) -> Option<Entry>;
+    /// Names of the files directly inside `folder`, sorted.
+    fn file_names(&self, folder: &Path) -> Vec<String>;
+}
+
+/// The working tree under its top folder.
+struct WorkingTree<'a>(&'a Path);
+
+impl InputSide for WorkingTree<'_> {
+    fn entry(&self, path: &Path) -> Option<Entry> {
+        let full = self.0.join(path);
+        let metadata = std::fs::symlink_metadata(&full).ok()?;
+        if metadata.file_type().is_symlink() {
+            let target = std::fs::read_link(&full).ok()?;
+            return Some(Entry::Link(target.into_os_string().into_encoded_bytes()));
+        }
+        metadata
+            .is_file()
+            .then(|| std::fs::read(&full).ok().map(Entry::File))
+            .flatten()
+    }
+
+    fn file_names(&self, folder: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(self.0.join(folder))
+            .map(|entries| {
+                entries
+                    .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                    .collect()
+            })
+            .unwrap_or_default();
+        names.sort();
+        names
     }
 }
 
-/// The bytes an environment renders from, or `None` when they cannot all be read (then it
-/// is rendered, which reports why).
-fn inputs(root: &Path, file: &Path) -> Option<Vec<Vec<u8>>> {
-    let path = root.join(file);
-    let text = std::fs::read(&path).ok()?;
-    let mut inputs = vec![text];
-    let base = String::from_utf8_lossy(&inputs[0])
-        .lines()
-        .find_map(|line| crate::load::top_level_value(line, "base"));
-    if let Some(base) = base {
-        let folder = path.parent()?.join(base);
-        inputs.push(std::fs::read(folder.join("environment.yaml")).ok()?);
-        if let Ok(entries) = std::fs::read_dir(folder.join("templates")) {
-            let mut templates: Vec<PathBuf> =
-                entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
-            templates.sort();
-            for template in templates {
-                inputs.push(template.file_name()?.as_encoded_bytes().to_vec());
-                inputs.push(std::fs::read(&template).ok()?);
-            }
+/// The revision, through git.
+struct RevisionSide<'a>(&'a RevisionTree);
+
+impl InputSide for RevisionSide<'_> {
+    fn entry(&self, path: &Path) -> Option<Entry> {
+        self.0.entry(path)
+    }
+
+    fn file_names(&self, folder: &Path) -> Vec<String> {
+        self.0.file_names(folder)
+    }
+}
+
+/// The base folder an environment file names (`base:`), relative to the top: read the way
+/// the render reads it (the parsed document's `base`), so that no spelling of the key can
+/// hide a base from the comparison. `None` when the file names no base (or does not parse,
+/// which fails the same way on both sides).
+fn base_folder(file: &Path, bytes: &[u8]) -> Option<BaseFolder> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let document = SourceFile::new(String::new(), text.to_string())
+        .parse_environment()
+        .ok()?;
+    let reference = document.get("base")?.as_str()?;
+    Some(within_top(&file.parent()?.join(reference)).map_or(BaseFolder::Elsewhere, BaseFolder::In))
+}
+
+/// Where a named base folder lies.
+enum BaseFolder {
+    /// Inside the repository, relative to its top.
+    In(PathBuf),
+    /// An absolute path, or one that rises above the top: the render refuses it.
+    Elsewhere,
+}
+
+/// Whether an environment renders from byte-identical inputs on both sides: its file and,
+/// when it names a base folder, that folder's defaults and templates (names and bytes).
+/// Links inside the repository are followed, so a change behind an unchanged link counts;
+/// other links count by their text (the render reads the same file on both sides, or
+/// refuses both). False when a file cannot be read (the render then reports why) or the
+/// base lies outside the repository.
+fn same_inputs(old_side: &dyn InputSide, old: &Path, new_side: &dyn InputSide, new: &Path) -> bool {
+    let (Some(before), Some(after)) = (resolve(old_side, old), resolve(new_side, new)) else {
+        return false;
+    };
+    if before != after || old != new {
+        return false;
+    }
+    let Entry::File(bytes) = after else {
+        return true;
+    };
+    match base_folder(new, &bytes) {
+        None => true,
+        Some(BaseFolder::Elsewhere) => false,
+        Some(BaseFolder::In(folder)) => {
+            let base = |side: &dyn InputSide| {
+                let mut inputs = vec![resolve(side, &folder.join("environment.yaml"))?];
+                let templates = folder.join("templates");
+                for name in side.file_names(&templates) {
+                    inputs.push(Entry::File(name.clone().into_bytes()));
+                    inputs.push(resolve(side, &templates.join(name))?);
+                }
+                Some(inputs)
+            };
+            base(old_side).is_some_and(|before| base(new_side) == Some(before))
         }
     }
-    Some(inputs)
+}
+
+/// Most links followed in a row before giving up (the render then reports the loop).
+const MAX_LINK_HOPS: usize = 8;
+
+/// What `path` holds once relative links that stay inside the repository are followed: a
+/// file's bytes, or the first link that leaves it (absolute, or rising above the top).
+fn resolve(side: &dyn InputSide, path: &Path) -> Option<Entry> {
+    let mut path = path.to_path_buf();
+    for _ in 0..MAX_LINK_HOPS {
+        let target = match side.entry(&path)? {
+            Entry::Link(target) => target,
+            file => return Some(file),
+        };
+        let relative = PathBuf::from(String::from_utf8_lossy(&target).into_owned());
+        match path
+            .parent()
+            .filter(|_| relative.is_relative())
+            .and_then(|folder| within_top(&folder.join(&relative)))
+        {
+            Some(next) => path = next,
+            None => return Some(Entry::Link(target)),
+        }
+    }
+    None
+}
+
+/// The base folder to write out with an environment file at the revision.
+fn base_to_materialize(tree: &RevisionTree, file: &Path) -> Option<PathBuf> {
+    let Some(Entry::File(bytes)) = resolve(&RevisionSide(tree), file) else {
+        return None;
+    };
+    match base_folder(file, &bytes)? {
+        BaseFolder::In(folder) => Some(folder),
+        BaseFolder::Elsewhere => None,
+    }
 }
 
 /// Renders one environment (in `root`, when known) and expands its chart if asked.

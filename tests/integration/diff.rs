@@ -403,6 +403,87 @@ fn an_environment_broken_on_both_sides_that_the_change_did_not_touch_is_unchange
     assert_eq!(run.stderr, "");
 }
 
+/// Two environments on one base folder, one naming it with an escaped key, whose
+/// certificate template is a link to a shared file; all committed.
+fn repository_on_a_shared_base() -> GitRepo {
+    let repository = GitRepo::with_overlays(&["minicloud", "prod"]);
+    let base = repository.path("platform/base");
+    std::fs::create_dir_all(base.join("templates")).unwrap();
+    std::fs::create_dir_all(repository.path("platform/shared")).unwrap();
+    std::fs::copy(
+        repo().join("base/environment.yaml"),
+        base.join("environment.yaml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        repo().join("base/templates/certificate.yaml.j2"),
+        repository.path("platform/shared/certificate.yaml.j2"),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink(
+        "../../shared/certificate.yaml.j2",
+        base.join("templates/certificate.yaml.j2"),
+    )
+    .unwrap();
+    repository.edit(
+        "overlays/minicloud/environment.yaml",
+        "kind: Environment\n",
+        "kind: Environment\nbase: ../../platform/base\n",
+    );
+    // A spelling no line scanner sees: the diff must read `base` as the render does.
+    repository.edit(
+        "overlays/prod/environment.yaml",
+        "kind: Environment\n",
+        "kind: Environment\n\"b\\x61se\": \"../../platform/base\"\n",
+    );
+    repository.commit("a shared base");
+    repository
+}
+
+/// Edits `file` in a repository on a shared base and checks that both environments
+/// show as changed, each with `added_line`, both sides rendering.
+fn assert_both_environments_change(file: &str, from: &str, to: &str, added_line: &str) {
+    let repository = repository_on_a_shared_base();
+    assert_eq!(repository.diff(&["--base", "HEAD"]).code, 0);
+    repository.edit(file, from, to);
+    let run = repository.diff(&["--base", "HEAD"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stdout.starts_with("2 of 2 environment(s) differ\n"),
+        "{}",
+        run.stdout
+    );
+    for shown in [added_line, "): changed ("] {
+        assert_eq!(
+            run.stdout.matches(shown).count(),
+            2,
+            "{shown}: {}",
+            run.stdout
+        );
+    }
+    assert_eq!(run.stderr, "", "both sides render");
+}
+
+#[test]
+fn a_change_to_a_shared_base_shows_in_every_environment_on_it() {
+    assert_both_environments_change(
+        "platform/base/environment.yaml",
+        "project: default",
+        "project: platform",
+        "+  project: platform",
+    );
+}
+
+#[test]
+fn a_change_behind_a_linked_template_shows_although_the_link_did_not_change() {
+    assert_both_environments_change(
+        "platform/shared/certificate.yaml.j2",
+        "privateKey: {{ tls.private_key | yaml }}",
+        "privateKey: {{ tls.private_key | yaml }}\n  revisionHistoryLimit: 3",
+        "+  revisionHistoryLimit: 3",
+    );
+}
+
 #[test]
 fn a_path_that_exists_on_neither_side_is_an_error() {
     let repository = GitRepo::with_overlays(&["minicloud"]);
