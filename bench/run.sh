@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # The benchmark, in one command: bash bench/run.sh
-# Builds stagehand (release), builds an equivalent kustomize tree, measures both whole
-# processes interleaved, runs the per-stage criterion bench, times 1/10/100/1000
-# environments, and writes BENCHMARKS.md (also printed).
+# Builds stagehand (release) and the minimal writer it is compared with, runs the
+# per-stage criterion bench and the hostile-input corpus, then measures whole processes
+# side by side (bench/measure.py) and writes BENCHMARKS.md (also printed). Needs kubectl;
+# the --expand-chart comparison also needs helm and ../shared/charts (skipped without).
+# BENCH_RUNS (default 200) and BENCH_MANY_RUNS (default 7) set the number of runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --quiet
+cargo build --release --locked --quiet --example minimal_writer
 cargo bench --locked --quiet --bench stages -- --warm-up-time 1 --measurement-time 3 > /dev/null
+cargo bench --locked --quiet --bench hostile > /dev/null
 python3 bench/measure.py "$@"

@@ -1,7 +1,9 @@
 //! Writing an out-dir atomically, and `--check` against one.
 //!
-//! Files are written into a temporary folder beside the target, which then replaces the
-//! target by rename: a failed or interrupted run leaves the previous render intact. A
+//! Each environment's files are written, while the others still render, into a hidden
+//! folder beside its target; only when every environment of the run succeeded does each
+//! replace its target by rename: a failed or interrupted run leaves the previous render
+//! intact, and a failed one leaves no hidden folder behind. A
 //! folder holding files stagehand did not write is never replaced, so nothing is lost to
 //! a mistyped `--out-dir`.
 
@@ -32,39 +34,88 @@ pub fn check_replaceable(dir: &Path, files: &[(String, String)]) -> Result<()> {
     refuse_foreign_files(dir, files)
 }
 
-/// Replaces the folder `dir` with exactly `files`.
-pub fn write_atomically(dir: &Path, files: &[(String, String)]) -> Result<()> {
-    check_replaceable(dir, files)?;
-    let parent = dir
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    fs::create_dir_all(parent).map_err(|e| Error::io(parent, "cannot create the folder", &e))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".stagehand-new-")
-        .tempdir_in(parent)
-        .map_err(|e| Error::io(parent, "cannot create a temporary folder in", &e))?;
-    for (name, content) in files {
-        let path = staging.path().join(name);
-        // No fsync per file: the rename makes a run atomic against failures and
-        // interruption; syncing 8 files per environment made 1,000 environments take seconds.
-        fs::write(&path, content).map_err(|e| Error::io(&path, "cannot write", &e))?;
-    }
-    if dir.exists() {
-        let retired = retired_name(parent)?;
-        fs::rename(dir, &retired).map_err(|e| Error::io(dir, "cannot replace", &e))?;
-        if let Err(error) = fs::rename(staging.path(), dir) {
-            // Put the previous render back; the new one is dropped with `staging`.
-            let _ = fs::rename(&retired, dir);
-            return Err(Error::io(dir, "cannot replace", &error));
+/// One environment's files, written into a hidden folder beside their target while the
+/// other environments of the run still render; nothing is in place until [`Staged::commit`],
+/// and a dropped `Staged` (another environment failed) leaves nothing behind.
+pub struct Staged {
+    target: PathBuf,
+    folder: tempfile::TempDir,
+}
+
+impl Staged {
+    /// Checks that `target` may be replaced by `files`, then writes them into a hidden
+    /// folder inside `parent` (the folder that holds `target`, created beforehand).
+    pub fn write(parent: &Path, target: PathBuf, files: &[(String, String)]) -> Result<Self> {
+        check_replaceable(&target, files)?;
+        let folder = tempfile::Builder::new()
+            .prefix(".stagehand-new-")
+            .tempdir_in(parent)
+            .map_err(|e| Error::io(parent, "cannot create a temporary folder in", &e))?;
+        for (name, content) in files {
+            let path = folder.path().join(name);
+            // No fsync per file: the rename makes a run atomic against failures and
+            // interruption; syncing 8 files per environment made 1,000 environments take seconds.
+            fs::write(&path, content).map_err(|e| Error::io(&path, "cannot write", &e))?;
         }
-        let _ = staging.keep();
-        fs::remove_dir_all(&retired).map_err(|e| Error::io(&retired, "cannot remove", &e))?;
-    } else {
-        fs::rename(staging.path(), dir).map_err(|e| Error::io(dir, "cannot create", &e))?;
-        let _ = staging.keep();
+        Ok(Self { target, folder })
     }
-    Ok(())
+
+    /// Puts the files in place: the target folder is replaced by a rename.
+    pub fn commit(self) -> Result<()> {
+        let Self { target, folder } = self;
+        if fs::symlink_metadata(&target).is_ok() {
+            let parent = target
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .unwrap_or(Path::new("."));
+            let retired = retired_name(parent)?;
+            fs::rename(&target, &retired).map_err(|e| Error::io(&target, "cannot replace", &e))?;
+            if let Err(error) = fs::rename(folder.path(), &target) {
+                // Put the previous render back; the new one is dropped with `folder`.
+                let _ = fs::rename(&retired, &target);
+                return Err(Error::io(&target, "cannot replace", &error));
+            }
+            let _ = folder.keep();
+            fs::remove_dir_all(&retired).map_err(|e| Error::io(&retired, "cannot remove", &e))?;
+        } else {
+            fs::rename(folder.path(), &target)
+                .map_err(|e| Error::io(&target, "cannot create", &e))?;
+            let _ = folder.keep();
+        }
+        Ok(())
+    }
+}
+
+/// The folders a run created to hold its out-dir: removed again, if still empty, when
+/// the run fails (dropped without [`CreatedFolders::keep`]).
+pub struct CreatedFolders(Vec<PathBuf>);
+
+impl CreatedFolders {
+    /// Creates `dir` and the folders above it that do not exist yet.
+    pub fn create(dir: &Path) -> Result<Self> {
+        let missing: Vec<PathBuf> = dir
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty())
+            .take_while(|a| fs::symlink_metadata(a).is_err())
+            .map(Path::to_path_buf)
+            .collect();
+        fs::create_dir_all(dir).map_err(|e| Error::io(dir, "cannot create the folder", &e))?;
+        Ok(Self(missing))
+    }
+
+    /// The run succeeded: the folders stay.
+    pub fn keep(mut self) {
+        self.0.clear();
+    }
+}
+
+impl Drop for CreatedFolders {
+    fn drop(&mut self) {
+        // Deepest first; a folder that is not empty stays.
+        for folder in &self.0 {
+            let _ = fs::remove_dir(folder);
+        }
+    }
 }
 
 fn retired_name(parent: &Path) -> Result<PathBuf> {

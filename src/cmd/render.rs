@@ -1,7 +1,7 @@
 //! `stagehand render`: print the Kubernetes objects, or write (or check) an out-dir.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use rayon::prelude::*;
@@ -10,8 +10,10 @@ use clap::ValueEnum;
 
 use crate::cmd::{ChartArgs, environments_or_current, parse_overrides, render_each, write_stdout};
 use crate::emit::{json_list, out_dir_files, yaml_stream};
-use crate::error::{EXIT_DIFFERENCES, Error, Result, eprint_problems};
-use crate::out_dir::{changed_files, check_replaceable, write_atomically};
+use crate::error::{EXIT_DIFFERENCES, Error, Problem, Result, eprint_problems};
+use crate::expand::Expansion;
+use crate::out_dir::{CreatedFolders, Staged, changed_files};
+use crate::overlay::Override;
 use crate::pipeline::{RenderRequest, render};
 
 /// Examples shown by `stagehand render --help`.
@@ -89,21 +91,106 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
             "-o/--output applies to printed objects; --out-dir always writes YAML files".into(),
         ));
     }
-    // Render everything in memory first (in parallel; results keep argument order): any
-    // error means nothing is written.
+    crate::out_dir::refuse_symlink(out_dir)?;
     let expansion = args.chart.expansion()?;
+    if args.check {
+        return check_out_dir(out_dir, &environments, &overrides, expansion.as_ref());
+    }
+    // Each environment is written into a hidden folder as soon as it renders (in parallel;
+    // results keep argument order); only when all succeeded are the folders put in place:
+    // any error means nothing is written.
+    let single = environments.len() == 1;
+    let parent = if single {
+        out_dir
+            .parent()
+            .filter(|p| !p.as_os_str().is_empty())
+            .unwrap_or(Path::new("."))
+    } else {
+        out_dir.as_path()
+    };
+    let created = CreatedFolders::create(parent)?;
     let outcomes = render_each(&environments, &overrides, expansion.as_ref(), |rendered| {
+        let target = if single {
+            out_dir.clone()
+        } else {
+            out_dir.join(&rendered.name)
+        };
+        let staged = Staged::write(parent, target, &out_dir_files(&rendered))?;
+        Ok(OutDirRender {
+            name: rendered.name,
+            warnings: rendered.warnings,
+            output: staged,
+        })
+    });
+    let rendered_all = succeeded(outcomes.into_iter().map(|outcome| outcome.and_then(|r| r)))?;
+    unique_names(&environments, &rendered_all)?;
+    let mut staged = Vec::with_capacity(rendered_all.len());
+    for rendered in rendered_all {
+        eprint_problems(&rendered.warnings);
+        staged.push(rendered.output);
+    }
+    created.keep();
+    staged.into_par_iter().try_for_each(Staged::commit)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `--check`: renders every environment and lists the files that would change.
+fn check_out_dir(
+    out_dir: &Path,
+    environments: &[PathBuf],
+    overrides: &[Override],
+    expansion: Option<&Expansion>,
+) -> Result<ExitCode> {
+    let outcomes = render_each(environments, overrides, expansion, |rendered| {
         OutDirRender {
-            files: out_dir_files(&rendered),
+            output: out_dir_files(&rendered),
             name: rendered.name,
             warnings: rendered.warnings,
         }
     });
+    let rendered_all = succeeded(outcomes)?;
+    unique_names(environments, &rendered_all)?;
+    for rendered in &rendered_all {
+        eprint_problems(&rendered.warnings);
+    }
+    let changed: Vec<PathBuf> = rendered_all
+        .par_iter()
+        .flat_map(|rendered| {
+            let dir = if rendered_all.len() == 1 {
+                out_dir.to_path_buf()
+            } else {
+                out_dir.join(&rendered.name)
+            };
+            changed_files(&dir, &rendered.output)
+        })
+        .collect();
+    if changed.is_empty() {
+        return Ok(ExitCode::SUCCESS);
+    }
+    let listing: String = changed
+        .iter()
+        .map(|path| format!("would change: {}\n", path.display()))
+        .collect();
+    write_stdout(&listing)?;
+    Ok(ExitCode::from(EXIT_DIFFERENCES))
+}
+
+/// What `--out-dir` keeps of a rendered environment: its name and warnings, and its files
+/// (`--check`) or the hidden folder they were written into.
+struct OutDirRender<T> {
+    name: String,
+    warnings: Vec<Problem>,
+    output: T,
+}
+
+/// The environments that rendered, or, if any failed, every failure printed and the
+/// last returned.
+fn succeeded<T>(outcomes: impl IntoIterator<Item = Result<T>>) -> Result<Vec<T>> {
     let mut failures = Vec::new();
-    let mut rendered_all = Vec::new();
+    let mut rendered = Vec::new();
     for outcome in outcomes {
         match outcome {
-            Ok(rendered) => rendered_all.push(rendered),
+            Ok(one) => rendered.push(one),
             Err(error) => failures.push(error),
         }
     }
@@ -111,53 +198,13 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
         failures.iter().for_each(Error::eprint);
         return Err(last);
     }
-    crate::out_dir::refuse_symlink(out_dir)?;
-    let targets = target_folders(out_dir, &environments, &rendered_all)?;
-    for rendered in &rendered_all {
-        eprint_problems(&rendered.warnings);
-    }
-    if args.check {
-        let changed: Vec<PathBuf> = targets
-            .par_iter()
-            .zip(&rendered_all)
-            .flat_map(|(dir, rendered)| changed_files(dir, &rendered.files))
-            .collect();
-        if changed.is_empty() {
-            return Ok(ExitCode::SUCCESS);
-        }
-        let listing: String = changed
-            .iter()
-            .map(|path| format!("would change: {}\n", path.display()))
-            .collect();
-        write_stdout(&listing)?;
-        return Ok(ExitCode::from(EXIT_DIFFERENCES));
-    }
-    targets
-        .iter()
-        .zip(&rendered_all)
-        .try_for_each(|(dir, rendered)| check_replaceable(dir, &rendered.files))?;
-    targets
-        .par_iter()
-        .zip(&rendered_all)
-        .try_for_each(|(dir, rendered)| write_atomically(dir, &rendered.files))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(rendered)
 }
 
-/// What `--out-dir` keeps of a rendered environment: its name, warnings and files.
-struct OutDirRender {
-    name: String,
-    warnings: Vec<crate::error::Problem>,
-    files: Vec<(String, String)>,
-}
-
-/// DIR for one environment, DIR/<name> for several; two environments may not share a name.
-fn target_folders(
-    out_dir: &std::path::Path,
-    arguments: &[PathBuf],
-    rendered: &[OutDirRender],
-) -> Result<Vec<PathBuf>> {
+/// Several environments share an out-dir as DIR/<name>: two may not share a name.
+fn unique_names<T>(arguments: &[PathBuf], rendered: &[OutDirRender<T>]) -> Result<()> {
     if rendered.len() == 1 {
-        return Ok(vec![out_dir.to_path_buf()]);
+        return Ok(());
     }
     let mut seen: BTreeMap<&str, &PathBuf> = BTreeMap::new();
     for (argument, environment) in arguments.iter().zip(rendered) {
@@ -170,5 +217,5 @@ fn target_folders(
             )));
         }
     }
-    Ok(rendered.iter().map(|r| out_dir.join(&r.name)).collect())
+    Ok(())
 }

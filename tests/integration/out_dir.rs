@@ -157,6 +157,50 @@ fn a_failed_render_leaves_the_previous_files_intact() {
     );
 }
 
+/// The bytes of every file of the dev and prod renders under `out`.
+fn contents(out: &Path) -> Vec<Vec<u8>> {
+    let paths = ["dev", "prod"]
+        .iter()
+        .flat_map(|name| FILES.iter().map(move |file| out.join(name).join(file)));
+    paths.map(|path| std::fs::read(path).unwrap()).collect()
+}
+
+#[test]
+fn one_failing_environment_of_several_writes_nothing_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("rendered");
+    let bad = temp_environment(&environment_with("  replicas: many\n"));
+    let bad = bad.path().join("environment.yaml");
+    // The others render (and are written into hidden folders) before the failure counts.
+    let fresh = render_into(
+        &["overlays/dev", "overlays/prod", bad.to_str().unwrap()],
+        &out,
+        &[],
+    );
+    assert_eq!(fresh.code, 2, "{}", fresh.stderr);
+    assert!(!out.exists(), "a failed run created the out-dir");
+    assert_eq!(
+        render_into(&["overlays/dev", "overlays/prod"], &out, &[]).code,
+        0
+    );
+    let before = contents(&out);
+    let again = render_into(
+        &["overlays/dev", "overlays/prod", bad.to_str().unwrap()],
+        &out,
+        &[],
+    );
+    assert_eq!(again.code, 2, "{}", again.stderr);
+    assert!(
+        before == contents(&out),
+        "a failed run changed the previous render"
+    );
+    assert_eq!(
+        file_names(&out),
+        ["dev", "prod"],
+        "hidden folders left behind"
+    );
+}
+
 #[test]
 fn a_folder_with_foreign_files_is_never_replaced() {
     let dir = tempfile::tempdir().unwrap();
