@@ -10,9 +10,10 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::error::{Error, Origin, Problem, Result, shorten};
+use crate::error::{Error, Origin, Problem, Result};
 use crate::field_path::FieldPath;
 use crate::load::{SourceFile, read_text_file};
+use crate::quote::shorten;
 
 /// The templates a base provides, named after the file each produces.
 pub const TEMPLATE_NAMES: [&str; 6] = [

@@ -11,7 +11,8 @@ use std::path::{Path, PathBuf};
 use serde_json::Value;
 
 use crate::environment::Chart;
-use crate::error::{Error, Result, shorten};
+use crate::error::{Error, Result};
+use crate::quote::shorten;
 use crate::yaml::parse_document;
 
 /// Largest `Chart.yaml` read, in bytes.

@@ -286,7 +286,7 @@ fn typed(object: &Value, problems: &mut Vec<Problem>) {
                     path,
                     format!(
                         "unknown field `{}` for {api_version} {kind}",
-                        crate::error::shorten(&key)
+                        crate::quote::shorten(&key)
                     ),
                 ));
             }

@@ -341,18 +341,6 @@ fn describe_io_error(error: &std::io::Error) -> String {
     }
 }
 
-/// Longest piece of user text (a key, a name) quoted in a message, in characters.
-pub const MAX_QUOTED_CHARS: usize = 40;
-
-/// `text` cut to [`MAX_QUOTED_CHARS`] characters (with `…`), for quoting in a message: a
-/// hostile file must not be able to fill a terminal, a log or a PR comment.
-pub fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
-    match text.char_indices().nth(MAX_QUOTED_CHARS) {
-        Some((cut, _)) => format!("{}…", &text[..cut]).into(),
-        None => text.into(),
-    }
-}
-
 /// The result type of the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

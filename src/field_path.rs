@@ -112,12 +112,12 @@ impl fmt::Display for FieldPath {
                     if position > 0 {
                         f.write_str(".")?;
                     }
-                    f.write_str(&crate::error::shorten(key))?;
+                    f.write_str(&crate::quote::shorten(key))?;
                 }
                 // Keys holding dots or slashes (annotations) are shown quoted so the
                 // path stays unambiguous; a long key is cut (a hostile file's key could be
                 // a megabyte long).
-                Segment::Key(key) => write!(f, "[{:?}]", crate::error::shorten(key))?,
+                Segment::Key(key) => write!(f, "[{:?}]", crate::quote::shorten(key))?,
             }
         }
         Ok(())

@@ -28,6 +28,7 @@ pub mod overlay;
 pub mod patch;
 pub mod pipeline;
 pub mod quantity;
+pub mod quote;
 pub mod sealing;
 pub mod secrets;
 pub mod shape;

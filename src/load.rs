@@ -81,7 +81,7 @@ impl SourceFile {
                         Some(duplicate.path.clone()),
                         format!(
                             "duplicate key `{}`: it is also set on line {}",
-                            crate::error::shorten(duplicate.path.last_key().unwrap_or_default()),
+                            crate::quote::shorten(duplicate.path.last_key().unwrap_or_default()),
                             duplicate.first_line
                         ),
                     )

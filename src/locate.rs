@@ -87,7 +87,7 @@ impl Locator<'_> {
         let note = format!(
             "; {} is not set in this file: `{}` is the built-in base's default",
             finding.path,
-            crate::error::shorten(&default)
+            crate::quote::shorten(&default)
         );
         let field = match finding.decided_by {
             Some(other) if self.environment.positions().contains(&other) => other,

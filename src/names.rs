@@ -51,7 +51,7 @@ pub fn dns_subdomain(text: &str) -> Result<(), String> {
             if label.is_empty() {
                 "has an empty label (two dots in a row, or a leading dot)".to_string()
             } else {
-                format!("label `{}` {why}", crate::error::shorten(label))
+                format!("label `{}` {why}", crate::quote::shorten(label))
             }
         })?;
     }
@@ -176,7 +176,7 @@ pub fn qualified_name(text: &str) -> Result<(), String> {
     };
     if let Some(prefix) = prefix {
         dns_subdomain(prefix)
-            .map_err(|why| format!("prefix `{}` {why}", crate::error::shorten(prefix)))?;
+            .map_err(|why| format!("prefix `{}` {why}", crate::quote::shorten(prefix)))?;
     }
     let valid = !name.is_empty()
         && name.len() <= 63

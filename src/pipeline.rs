@@ -250,7 +250,7 @@ fn base_shape(defaults: &Value, base: &Base) -> Vec<Problem> {
             problems.push(locate(
                 Finding::error(
                     FieldPath::root().key(key),
-                    format!("unknown field `{}` in a base", crate::error::shorten(key)),
+                    format!("unknown field `{}` in a base", crate::quote::shorten(key)),
                 )
                 .with_hint("a base's environment.yaml holds apiVersion, kind: Base and spec"),
             ));

@@ -311,7 +311,7 @@ impl Walker<'_> {
             Some(best) => format!("did you mean `{best}`?"),
             None => format!("expected one of: {}", names.join(", ")),
         };
-        let shown = format!("`{}`", crate::error::shorten(given));
+        let shown = format!("`{}`", crate::quote::shorten(given));
         self.report(path, format!("{shown} is not an allowed value"), Some(hint));
     }
 
@@ -377,7 +377,7 @@ impl Walker<'_> {
                         });
                         self.report(
                             &path.key(key),
-                            format!("unknown field `{}`", crate::error::shorten(key)),
+                            format!("unknown field `{}`", crate::quote::shorten(key)),
                             hint,
                         );
                     }

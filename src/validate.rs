@@ -202,7 +202,7 @@ impl Rules {
                     path.clone(),
                     format!(
                         "`{}` is more {} than any real machine has",
-                        crate::error::shorten(&quantity.0),
+                        crate::quote::shorten(&quantity.0),
                         bound.what
                     ),
                 )
@@ -279,7 +279,7 @@ impl Rules {
                         at.key(key),
                         format!(
                             "`{}` is not a key the chart reads",
-                            crate::error::shorten(key)
+                            crate::quote::shorten(key)
                         ),
                     )
                     .with_hint("the keys are `password` and `postgres-password`"),

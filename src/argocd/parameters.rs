@@ -180,7 +180,7 @@ fn find(name: &str) -> Result<&'static ParameterSpec> {
             .unwrap_or_default();
         Error::Usage(format!(
             "unknown parameter `{}`{hint}; known parameters: {}",
-            crate::error::shorten(name),
+            crate::quote::shorten(name),
             known_names()
         ))
     })
@@ -232,7 +232,7 @@ pub fn overrides(values: &[ParameterValue]) -> Result<Vec<Override>> {
                         return Err(Error::Usage(format!(
                             "parameter {}: unknown key `{}`{hint}; known keys: {}",
                             value.name,
-                            crate::error::shorten(key),
+                            crate::quote::shorten(key),
                             RESOURCE_KEYS.join(", ")
                         )));
                     }
@@ -290,7 +290,7 @@ pub fn from_param_variables(variables: &BTreeMap<String, String>) -> Result<Vec<
     {
         return Err(Error::Usage(format!(
             "unknown parameter variable {}; known parameters: {}",
-            crate::error::shorten(unknown),
+            crate::quote::shorten(unknown),
             known_names()
         )));
     }

@@ -9,7 +9,8 @@ use crate::argocd::parameter_values::{
     PARAMETERS_VARIABLE, ParameterValue, check_variables_agree, parse_json,
 };
 use crate::argocd::parameters::from_param_variables;
-use crate::error::{Error, Result, shorten};
+use crate::error::{Error, Result};
+use crate::quote::shorten;
 
 /// The `plugin.env` names stagehand reads (ArgoCD prefixes each with `ARGOCD_ENV_`).
 pub const KNOWN_PLUGIN_ENV: [&str; 1] = ["ENVIRONMENT"];

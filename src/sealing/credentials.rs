@@ -69,7 +69,7 @@ pub fn parse_env_file(text: &str, display: &str, keys: &[&str]) -> Result<Creden
         };
         let key = key.trim_end();
         if !keys.contains(&key) {
-            let shown = crate::error::shorten(key);
+            let shown = crate::quote::shorten(key);
             let expected = keys.join(" and ");
             return Err(format!(
                 "{display}:{number}: `{shown}` is not a key this Secret holds; expected {expected}"

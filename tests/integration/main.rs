@@ -12,7 +12,8 @@
 //! input too big, too odd or too clever for a fixture file → `hostile_input.rs` (the
 //! generated megabyte inputs are in `benches/hostile_corpus.rs`, shared with the
 //! benchmark); the
-//! README's set-up commands and `.ci/run` → `readme.rs`.
+//! README's set-up commands and `.ci/run` → `readme.rs`; the source layout (imports run one
+//! way) → `layout.rs`.
 //!
 //! A test that needs something from outside the project (`../shared`, PyYAML, kubectl,
 //! helm) starts with `if !support::available(&[...]) { return; }`: it skips with a notice,
@@ -29,6 +30,7 @@ mod fuzz_regressions;
 #[path = "../../benches/hostile_corpus.rs"]
 mod hostile_corpus;
 mod hostile_input;
+mod layout;
 mod out_dir;
 mod output_contract;
 mod properties;
