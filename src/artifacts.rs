@@ -105,6 +105,15 @@ impl RenderedEnvironment {
         &self.documents[slot]
     }
 
+    /// The string at `pointer` in the document of artifact `target`; empty when there is none.
+    pub fn text(&self, target: TargetKind, pointer: &str) -> String {
+        self.document(target)
+            .pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_string()
+    }
+
     /// The Kubernetes objects, in stream order: the rendered ones, and with an expanded
     /// chart its objects in place of the Application.
     pub fn kubernetes_objects(&self) -> impl Iterator<Item = &Value> {

@@ -117,18 +117,11 @@ pub fn expand(
     local_chart: Option<&Path>,
 ) -> Result<()> {
     let chart = ChartSource::choose(local_chart, &rendered.environment.spec.chart)?;
-    let application = rendered.document(TargetKind::Application);
-    let text = |pointer: &str| {
-        application
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
-    let release = text("/spec/source/helm/releaseName");
-    let namespace = text("/spec/destination/namespace");
+    let release = rendered.text(TargetKind::Application, "/spec/source/helm/releaseName");
+    let namespace = rendered.text(TargetKind::Application, "/spec/destination/namespace");
     let empty = Value::Object(serde_json::Map::new());
-    let values = application
+    let values = rendered
+        .document(TargetKind::Application)
         .pointer("/spec/source/helm/valuesObject")
         .unwrap_or(&empty);
     let output = helm

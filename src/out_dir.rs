@@ -29,7 +29,7 @@ pub fn refuse_symlink(dir: &Path) -> Result<()> {
 /// Refuses `dir` as a place for `files` when it is a symbolic link or holds anything but
 /// a previous render: checked for every environment before any is written, so a refused
 /// run writes nothing.
-pub fn check_replaceable(dir: &Path, files: &[(String, String)]) -> Result<()> {
+fn check_replaceable(dir: &Path, files: &[(String, String)]) -> Result<()> {
     refuse_symlink(dir)?;
     refuse_foreign_files(dir, files)
 }

@@ -151,14 +151,7 @@ fn sealed_secret_of(file: &Path) -> Result<SealTarget> {
             file.display()
         )));
     }
-    let object = rendered.document(TargetKind::SealedSecret);
-    let text = |pointer: &str| {
-        object
-            .pointer(pointer)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_string()
-    };
+    let text = |pointer: &str| rendered.text(TargetKind::SealedSecret, pointer);
     Ok(SealTarget {
         namespace: text("/metadata/namespace"),
         name: text("/metadata/name"),

@@ -99,7 +99,9 @@ impl RevisionTree {
 
     /// Whether `path` (relative to the top) is a file or a folder at the revision.
     pub fn contains(&self, path: &Path) -> bool {
-        let path = normal(path);
+        let Some(path) = within_top(path) else {
+            return false;
+        };
         path.as_os_str().is_empty()
             || self
                 .blobs
@@ -111,7 +113,7 @@ impl RevisionTree {
     /// Paths of the files whose name is `name`, under one of `paths`, outside any folder
     /// named in `skipped`.
     pub fn files_named(&self, name: &str, paths: &[PathBuf], skipped: &[&str]) -> Vec<PathBuf> {
-        let starts: Vec<PathBuf> = paths.iter().map(|p| normal(p)).collect();
+        let starts: Vec<PathBuf> = paths.iter().filter_map(|p| within_top(p)).collect();
         self.blobs
             .keys()
             .filter(|path| path.file_name().is_some_and(|n| n == name))
@@ -129,7 +131,7 @@ impl RevisionTree {
 
     /// The file or link at `path`, if the revision has one.
     pub fn entry(&self, path: &Path) -> Option<Entry> {
-        let blob = self.blobs.get(&normal(path))?;
+        let blob = self.blobs.get(&within_top(path)?)?;
         let bytes = self.reader.lock().ok()?.read(&blob.id)?;
         Some(if blob.link {
             Entry::Link(bytes)
@@ -140,7 +142,9 @@ impl RevisionTree {
 
     /// Names of the files directly inside `folder`, sorted.
     pub fn file_names(&self, folder: &Path) -> Vec<String> {
-        let folder = normal(folder);
+        let Some(folder) = within_top(folder) else {
+            return Vec::new();
+        };
         self.blobs
             .keys()
             .filter(|path| path.parent() == Some(folder.as_path()))
@@ -152,8 +156,9 @@ impl RevisionTree {
     /// `into`, as the revision has them: links as links, and what each link inside the
     /// repository points at, so that the render follows it as it would in a checkout.
     pub fn materialize(&self, into: &Path, file: &Path, folder: Option<&Path>) -> Result<()> {
-        let mut pending: Vec<PathBuf> = std::iter::once(normal(file))
-            .chain(folder.map(normal))
+        let mut pending: Vec<PathBuf> = std::iter::once(file)
+            .chain(folder)
+            .filter_map(within_top)
             .collect();
         let mut done = std::collections::HashSet::new();
         while let Some(prefix) = pending.pop() {
@@ -190,21 +195,6 @@ impl RevisionTree {
         }
         Ok(())
     }
-}
-
-/// `path` without `.` components and with `..` applied (it never rises above the top).
-pub fn normal(path: &Path) -> PathBuf {
-    let mut normal = PathBuf::new();
-    for component in path.components() {
-        match component {
-            Component::Normal(part) => normal.push(part),
-            Component::ParentDir => {
-                normal.pop();
-            }
-            _ => {}
-        }
-    }
-    normal
 }
 
 /// `path` without `.` components and with `..` applied, if it stays inside the top: `None`

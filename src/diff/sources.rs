@@ -19,7 +19,7 @@ use crate::diff::{DocumentId, Snapshot, comparable};
 use crate::emit::{CHART_OBJECTS_FILE, KUSTOMIZATION_FILE};
 use crate::error::{Error, Result};
 use crate::expand::Expansion;
-use crate::load::{ENVIRONMENT_FILE_NAME, SourceFile};
+use crate::load::{DeclaredKind, ENVIRONMENT_FILE_NAME, SourceFile, declared_kind};
 use crate::pipeline::{RenderRequest, render};
 
 /// Folders never searched for environments.
@@ -100,15 +100,13 @@ pub fn revision_environments(tree: &RevisionTree, paths: &[PathBuf]) -> Vec<Path
         .collect()
 }
 
-/// A base's `environment.yaml` (kind: Base) is not an environment.
+/// A base's `environment.yaml` (`kind: Base`) is not an environment.
 fn is_base_defaults(path: &Path) -> bool {
     std::fs::read(path).is_ok_and(|bytes| declares_base(&bytes))
 }
 
 fn declares_base(bytes: &[u8]) -> bool {
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .any(|line| line.trim_end() == "kind: Base")
+    declared_kind(&String::from_utf8_lossy(bytes)) == DeclaredKind::Base
 }
 
 /// One environment on both sides: its key (folder relative to the root) and its file at
