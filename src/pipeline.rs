@@ -3,6 +3,7 @@
 //! check → escape. Each stage is a function of its own module; this file only sequences
 //! them and stops at the first stage that finds errors, reporting all of that stage's.
 
+use std::borrow::Cow;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
@@ -184,11 +185,8 @@ fn typed_environment(
         };
     }
     let environment = typed.map_err(|error| {
-        let problems: Vec<Problem> = check_document(&merged, &root, false, Completeness::Complete)
-            .findings
-            .into_iter()
-            .map(|finding| locator.locate(finding))
-            .collect();
+        let problems = locator
+            .locate_all(check_document(&merged, &root, false, Completeness::Complete).findings);
         if !problems.is_empty() {
             return Error::Invalid(problems);
         }
@@ -216,16 +214,17 @@ fn typed_environment(
     Ok((environment, Vec::new()))
 }
 
-/// The base's defaults, checked. The built-in base's are parsed once per process and not
-/// checked at run time: `built_in_defaults_pass_the_shape_check` checks them at test time.
-fn base_defaults(base: &Base) -> Result<Value> {
+/// The base's defaults, checked. The built-in base's are read once per process (and lent,
+/// not copied, to every render) and not checked at run time:
+/// `built_in_defaults_pass_the_shape_check` checks them at test time.
+fn base_defaults(base: &Base) -> Result<Cow<'static, Value>> {
     if base.folder.is_none() {
-        static BUILT_IN: OnceLock<Result<Value>> = OnceLock::new();
-        return BUILT_IN
-            .get_or_init(|| Ok(crate::base::embedded_defaults()))
-            .clone();
+        static BUILT_IN: OnceLock<Value> = OnceLock::new();
+        return Ok(Cow::Borrowed(
+            BUILT_IN.get_or_init(crate::base::embedded_defaults),
+        ));
     }
-    checked_defaults(base)
+    checked_defaults(base).map(Cow::Owned)
 }
 
 fn checked_defaults(base: &Base) -> Result<Value> {
