@@ -403,6 +403,9 @@ fn the_dockerfile_build_context_holds_everything_the_build_reads() {
         .args(["check", "--release", "--locked", "--offline", "--quiet"])
         .current_dir(context.path())
         .env("CARGO_TARGET_DIR", &target)
+        // cargo runs this test with the package's own build-script output in OUT_DIR; a
+        // child build must not see it, or a context without build.rs would still compile.
+        .env_remove("OUT_DIR")
         .output()
         .unwrap();
     assert!(
