@@ -13,7 +13,7 @@ use crate::argocd::parameter_values::ParameterValue;
 use crate::argocd::parameters::overrides;
 use crate::argocd::plugin_env::PluginEnvironment;
 use crate::artifacts::RenderedEnvironment;
-use crate::cmd::write_stdout;
+use crate::cmd::{keep_until_exit, write_stdout};
 use crate::emit::yaml_stream;
 use crate::environment::TargetKind;
 use crate::error::{EXIT_ERROR, Error, Result, eprint_warning, report_line};
@@ -59,8 +59,9 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
         eprint_warning(APIS_NOT_CHECKED);
     }
     match outcome {
-        Ok((_, stream)) => {
-            write_stdout(&stream)?;
+        Ok(rendered) => {
+            write_stdout(&rendered.1)?;
+            keep_until_exit(rendered);
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {

@@ -8,7 +8,9 @@ use rayon::prelude::*;
 
 use clap::ValueEnum;
 
-use crate::cmd::{ChartArgs, environments_or_current, parse_overrides, render_each, write_stdout};
+use crate::cmd::{
+    ChartArgs, environments_or_current, keep_until_exit, parse_overrides, render_each, write_stdout,
+};
 use crate::emit::{json_list, out_dir_files, yaml_stream};
 use crate::error::{EXIT_DIFFERENCES, Error, Problem, Result, eprint_problems};
 use crate::expand::Expansion;
@@ -84,6 +86,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
             OutputFormat::Json => json_list(&rendered),
         };
         write_stdout(&text)?;
+        keep_until_exit((rendered, text));
         return Ok(ExitCode::SUCCESS);
     };
     if args.output != OutputFormat::Yaml {
