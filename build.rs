@@ -20,8 +20,10 @@ use std::process::Command;
 fn main() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").expect("cargo sets OUT_DIR"));
     defaults_as_json(&out_dir);
-    static_unwinder(&out_dir);
-    static_binary(&out_dir);
+    if let Some(compiler) = glibc_compiler() {
+        static_unwinder(&out_dir, &compiler);
+        static_binary(&out_dir, &compiler);
+    }
 }
 
 fn defaults_as_json(out_dir: &Path) {
@@ -33,11 +35,8 @@ fn defaults_as_json(out_dir: &Path) {
     std::fs::write(out_dir.join("base-defaults.json"), json).expect("write base-defaults.json");
 }
 
-fn static_unwinder(out_dir: &Path) {
-    let Some(compiler) = glibc_compiler() else {
-        return;
-    };
-    let Some(archive) = library_file(&compiler, "libgcc_eh.a") else {
+fn static_unwinder(out_dir: &Path, compiler: &str) {
+    let Some(archive) = library_file(compiler, "libgcc_eh.a") else {
         return;
     };
     // rustc links `-lgcc_s`; this folder comes first in the search path, and its
@@ -50,21 +49,18 @@ fn static_unwinder(out_dir: &Path) {
 /// glibc 2.34 folded into libc and keeps as empty archives).
 const GLIBC_LIBRARIES: [&str; 6] = ["c", "m", "util", "rt", "pthread", "dl"];
 
-fn static_binary(out_dir: &Path) {
+fn static_binary(out_dir: &Path, compiler: &str) {
     println!("cargo:rerun-if-env-changed=STAGEHAND_DYNAMIC");
     if std::env::var_os("STAGEHAND_DYNAMIC").is_some_and(|value| !value.is_empty()) {
         return;
     }
-    let Some(compiler) = glibc_compiler() else {
-        return;
-    };
     // The start file of a static PIE; without it (or any archive) the binary stays dynamic.
-    if library_file(&compiler, "rcrt1.o").is_none() {
+    if library_file(compiler, "rcrt1.o").is_none() {
         return;
     }
     let mut scripts = Vec::new();
     for name in GLIBC_LIBRARIES {
-        let Some(archive) = library_file(&compiler, &format!("lib{name}.a")) else {
+        let Some(archive) = library_file(compiler, &format!("lib{name}.a")) else {
             return;
         };
         scripts.push((name, archive));
@@ -85,6 +81,7 @@ fn glibc_compiler() -> Option<String> {
     if target != host || !target.ends_with("-linux-gnu") {
         return None;
     }
+    println!("cargo:rerun-if-env-changed=CC");
     Some(std::env::var("CC").unwrap_or_else(|_| "cc".to_string()))
 }
 

@@ -59,9 +59,9 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
         eprint_warning(APIS_NOT_CHECKED);
     }
     match outcome {
-        Ok(rendered) => {
-            write_stdout(&rendered.1)?;
-            keep_until_exit(rendered);
+        Ok((rendered, stream)) => {
+            write_stdout(&stream)?;
+            keep_until_exit((rendered, stream));
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
