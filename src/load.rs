@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use serde_json::Value;
 
 use crate::error::{Error, Origin, Problem, Result};
-use crate::yaml::{PositionIndex, parse_document};
+use crate::yaml::{PositionIndex, parse_document_indexed};
 
 /// The file name looked for when `ENV` is a folder.
 pub const ENVIRONMENT_FILE_NAME: &str = "environment.yaml";
@@ -71,7 +71,7 @@ impl SourceFile {
 
     /// Parses the file as one YAML mapping.
     pub fn parse_mapping(&self) -> Result<Value> {
-        let document = parse_document(&self.text).map_err(|error| {
+        let (document, index) = parse_document_indexed(&self.text).map_err(|error| {
             if error.duplicate_key
                 && let Some(duplicate) = self.positions().first_duplicate()
             {
@@ -113,6 +113,10 @@ impl SourceFile {
             problem.hint = hint;
             Error::problem(problem)
         })?;
+        if let Some(index) = index {
+            // Read in the same pass: an error found later needs no second parse.
+            let _ = self.index.set(index);
+        }
         match document {
             Value::Object(_) => Ok(document),
             Value::Null => Err(Error::problem(

@@ -12,7 +12,7 @@ use serde_json::Value;
 use crate::artifacts::{ARTIFACTS, RenderedEnvironment};
 use crate::base::{Base, Placement, repository_root};
 use crate::context::TemplateContext;
-use crate::environment::{Environment, TargetKind};
+use crate::environment::{Environment, PatchSet, TargetKind};
 use crate::error::{Error, Finding, Problem, Result};
 use crate::field_path::FieldPath;
 use crate::helm_values::{VALUES_OBJECT, embed_values, escape_for_tpl};
@@ -100,7 +100,8 @@ pub fn render_source(
 
     let findings = validate::validate(&environment);
     let warnings = stop_on_errors(&locator, shape_problems, findings)?;
-    let mut rendered = render_documents(&environment, &base)?;
+    // The environment moves into the result: the later stages read it from there.
+    let mut rendered = render_documents(environment, &base)?;
     rendered.warnings = warnings;
     rendered.file = source.display.clone();
     rendered.base = match &base.folder {
@@ -108,12 +109,12 @@ pub fn render_source(
         None => crate::base::EMBEDDED_LABEL.to_string(),
     };
 
-    let patch_findings = apply_all_patches(&environment, &mut rendered);
+    let patch_findings = apply_all_patches(&rendered.environment.patches, &mut rendered.documents);
     stop_on_errors(&locator, Vec::new(), patch_findings)?;
     stop_on_errors(
         &locator,
         Vec::new(),
-        check::check_rendered(&environment, &rendered),
+        check::check_rendered(&rendered.environment, &rendered),
     )?;
     finish_values(&mut rendered);
     Ok(rendered)
@@ -301,11 +302,11 @@ fn stop_on_problems(problems: Vec<Problem>) -> Result<()> {
 }
 
 /// Renders every template and parses its output into a document.
-fn render_documents(environment: &Environment, base: &Base) -> Result<RenderedEnvironment> {
-    let context = crate::templates::context_value(&TemplateContext::derive(environment));
+fn render_documents(environment: Environment, base: &Base) -> Result<RenderedEnvironment> {
+    let context = crate::templates::context_value(&TemplateContext::derive(&environment));
     let mut documents = Vec::with_capacity(ARTIFACTS.len());
     for artifact in ARTIFACTS {
-        if !artifact.is_rendered_for(environment) {
+        if !artifact.is_rendered_for(&environment) {
             documents.push(Value::Null);
             continue;
         }
@@ -318,7 +319,7 @@ fn render_documents(environment: &Environment, base: &Base) -> Result<RenderedEn
         documents,
         warnings: Vec::new(),
         base: String::new(),
-        environment: environment.clone(),
+        environment,
         file: String::new(),
         chart_objects: None,
     })
@@ -335,18 +336,10 @@ fn slot(target: TargetKind) -> usize {
 /// patch; the values then move back out for the checks, and [`finish_values`] copies the
 /// final (escaped) values into the Application, so both always agree. Moved, not cloned:
 /// this is the hot path.
-fn apply_all_patches(
-    environment: &Environment,
-    rendered: &mut RenderedEnvironment,
-) -> Vec<Finding> {
-    let patches = &environment.patches;
-    let mut findings =
-        patch::apply_patches(patches, &[TargetKind::HelmValues], &mut rendered.documents);
-    let values = std::mem::take(&mut rendered.documents[slot(TargetKind::HelmValues)]);
-    if !embed_values(
-        &mut rendered.documents[slot(TargetKind::Application)],
-        values,
-    ) {
+fn apply_all_patches(patches: &[PatchSet], documents: &mut [Value]) -> Vec<Finding> {
+    let mut findings = patch::apply_patches(patches, &[TargetKind::HelmValues], documents);
+    let values = std::mem::take(&mut documents[slot(TargetKind::HelmValues)]);
+    if !embed_values(&mut documents[slot(TargetKind::Application)], values) {
         findings.push(
             Finding::error(
                 FieldPath::root().key("base"),
@@ -363,16 +356,10 @@ fn apply_all_patches(
         TargetKind::Application,
         TargetKind::Location,
     ];
-    findings.extend(patch::apply_patches(
-        patches,
-        &others,
-        &mut rendered.documents,
-    ));
-    if let Some(values) =
-        rendered.documents[slot(TargetKind::Application)].pointer_mut(VALUES_OBJECT)
-    {
+    findings.extend(patch::apply_patches(patches, &others, documents));
+    if let Some(values) = documents[slot(TargetKind::Application)].pointer_mut(VALUES_OBJECT) {
         let values = std::mem::take(values);
-        rendered.documents[slot(TargetKind::HelmValues)] = values;
+        documents[slot(TargetKind::HelmValues)] = values;
     }
     findings
 }

@@ -41,8 +41,9 @@ pub struct RenderedTemplate {
     pub values: Vec<serde_json::Value>,
 }
 
-/// The start of a placeholder scalar: a control character no template writes by mistake.
-const PLACEHOLDER: &str = "\u{1f}stagehand-value:";
+/// The start of a placeholder scalar: a control character no template writes by mistake,
+/// followed by the value's number. Kept short: every byte of template output is parsed.
+const PLACEHOLDER: &str = "\u{1f}";
 
 thread_local! {
     /// The values the `yaml` filter sets aside during one render on this thread.
@@ -204,5 +205,37 @@ fn yaml_filter(value: &Value) -> std::result::Result<String, minijinja::Error> {
         values.push(json);
         values.len() - 1
     });
-    Ok(format!("\"\\u001fstagehand-value:{index}\""))
+    Ok(format!("\"\\u001f{index}\""))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::base::TEMPLATE_NAMES;
+    use crate::environment::Environment;
+    use crate::overlay::merge_environment;
+    use crate::yaml::parse_document;
+
+    /// The built-in templates' output is read by the quick reader, not serde_yaml (a tab
+    /// or a `?` in a template would send it back, at twice the cost): the skeletons of
+    /// the seed's environment, placeholders in place.
+    #[test]
+    fn built_in_template_output_takes_the_quick_reader() {
+        let base = Base::embedded();
+        let defaults = parse_document(&base.defaults.text).unwrap();
+        let file = parse_document(include_str!("../overlays/minicloud/environment.yaml"));
+        let merged = merge_environment(&defaults["spec"], &file.unwrap(), &[]);
+        let environment: Environment = serde_json::from_value(merged).unwrap();
+        let context = context_value(&TemplateContext::derive(&environment));
+        for name in TEMPLATE_NAMES {
+            let rendered = render_template(&base, name, &context).unwrap();
+            assert!(rendered.text.contains("\\u001f"), "{name}");
+            let quick = crate::yaml::tree::read_simple(&rendered.text);
+            assert!(
+                quick.is_some(),
+                "{name} needs serde_yaml:\n{}",
+                rendered.text
+            );
+        }
+    }
 }

@@ -5,6 +5,7 @@
 //! problem found later (after merging, validating, rendering) can still name its line.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use yaml_rust2::parser::{Event, MarkedEventReceiver, Parser};
 use yaml_rust2::scanner::Marker;
@@ -17,7 +18,7 @@ use crate::field_path::{FieldPath, Segment};
 /// would otherwise clone a path per node. A collision could only misplace a line number.
 #[derive(Debug, Default, Clone)]
 pub struct PositionIndex {
-    lines: HashMap<u64, usize>,
+    lines: HashMap<u64, usize, PathHashes>,
     duplicates: Vec<Duplicate>,
 }
 
@@ -32,27 +33,47 @@ pub struct Duplicate {
     pub second_line: usize,
 }
 
+/// The map's keys are FNV-1a hashes of paths already: used as they are, not hashed again.
+type PathHashes = BuildHasherDefault<PassThrough>;
+
+#[derive(Default)]
+struct PassThrough(u64);
+
+impl Hasher for PassThrough {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 = (self.0 << 8) ^ u64::from(*byte);
+        }
+    }
+    fn write_u64(&mut self, hash: u64) {
+        self.0 = hash;
+    }
+}
+
 /// The hash of the root path.
 const ROOT: u64 = 0xcbf2_9ce4_8422_2325;
 
 /// The hash of a path one step below the path hashed `parent` (FNV-1a over the step).
 fn step(parent: u64, segment: &Segment) -> u64 {
-    let mut hash = parent ^ 0xff;
-    let mut feed = |bytes: &[u8]| {
-        for byte in bytes {
-            hash ^= u64::from(*byte);
-            hash = hash.wrapping_mul(0x0100_0000_01b3);
-        }
-    };
     match segment {
-        Segment::Key(key) => {
-            feed(b"k");
-            feed(key.as_bytes());
-        }
-        Segment::Index(index) => {
-            feed(b"i");
-            feed(&index.to_le_bytes());
-        }
+        Segment::Key(key) => step_key(parent, key),
+        Segment::Index(index) => fnv(parent, b"i", &index.to_le_bytes()),
+    }
+}
+
+/// [`step`] for a key, without making a segment of it.
+fn step_key(parent: u64, key: &str) -> u64 {
+    fnv(parent, b"k", key.as_bytes())
+}
+
+fn fnv(parent: u64, kind: &[u8], bytes: &[u8]) -> u64 {
+    let mut hash = parent ^ 0xff;
+    for byte in kind.iter().chain(bytes) {
+        hash ^= u64::from(*byte);
+        hash = hash.wrapping_mul(0x0100_0000_01b3);
     }
     hash
 }
@@ -68,10 +89,7 @@ impl PositionIndex {
         let mut parser = Parser::new_from_str(text);
         // A parse error here only means fewer known lines: the reader reports the error.
         let _ = parser.load(&mut builder, false);
-        Self {
-            lines: builder.lines,
-            duplicates: builder.duplicates,
-        }
+        builder.finish()
     }
 
     /// The first key that appears twice in one mapping, if any.
@@ -100,20 +118,58 @@ impl PositionIndex {
 }
 
 enum Frame {
-    Mapping { hash: u64, key: Option<String> },
-    Sequence { hash: u64, next: usize },
+    /// A mapping, and the hash and text of the key whose value comes next.
+    Mapping {
+        hash: u64,
+        key: Option<(u64, String)>,
+    },
+    Sequence {
+        hash: u64,
+        next: usize,
+    },
 }
 
+/// Builds a [`PositionIndex`] from a document's events, in order: fed by
+/// [`PositionIndex::build`], or by a reader that parses the document anyway.
 #[derive(Default)]
-struct IndexBuilder {
+pub struct IndexBuilder {
     stack: Vec<Frame>,
     /// The path of the innermost open collection, for naming a duplicate.
     path: FieldPath,
-    lines: HashMap<u64, usize>,
+    lines: HashMap<u64, usize, PathHashes>,
     duplicates: Vec<Duplicate>,
 }
 
 impl IndexBuilder {
+    /// Takes in one event and where it starts.
+    pub fn observe(&mut self, event: &Event, mark: Marker) {
+        match event {
+            Event::Scalar(text, ..) => {
+                self.place_node(Some(text), mark);
+            }
+            Event::Alias(_) => {
+                self.place_node(Some("*alias"), mark);
+            }
+            Event::MappingStart(..) => self.open(mark, false),
+            Event::SequenceStart(..) => self.open(mark, true),
+            Event::MappingEnd | Event::SequenceEnd => {
+                self.stack.pop();
+                if !self.stack.is_empty() {
+                    self.path.pop();
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// The index of the events taken in.
+    pub fn finish(self) -> PositionIndex {
+        PositionIndex {
+            lines: self.lines,
+            duplicates: self.duplicates,
+        }
+    }
+
     /// Works out the path hash of the node that starts at `mark` (and the segment that
     /// leads to it); `None` for a mapping key.
     fn place_node(
@@ -133,17 +189,14 @@ impl IndexBuilder {
                 Some((item, Some(segment)))
             }
             Some(Frame::Mapping { hash, key }) => match key.take() {
-                Some(name) => {
-                    let segment = Segment::Key(name);
-                    Some((step(*hash, &segment), Some(segment)))
-                }
+                Some((key_hash, name)) => Some((key_hash, Some(Segment::Key(name)))),
                 None => {
                     // This node is a key. Complex keys get a placeholder name.
-                    let name = key_text.unwrap_or("?").to_string();
-                    let key_hash = step(*hash, &Segment::Key(name.clone()));
+                    let name = key_text.unwrap_or("?");
+                    let key_hash = step_key(*hash, name);
                     match self.lines.get(&key_hash) {
                         Some(first_line) => self.duplicates.push(Duplicate {
-                            path: self.path.key(&name),
+                            path: self.path.key(name),
                             first_line: *first_line,
                             second_line: line,
                         }),
@@ -151,7 +204,7 @@ impl IndexBuilder {
                             self.lines.insert(key_hash, line);
                         }
                     }
-                    *key = Some(name);
+                    *key = Some((key_hash, name.to_string()));
                     None
                 }
             },
@@ -173,23 +226,7 @@ impl IndexBuilder {
 
 impl MarkedEventReceiver for IndexBuilder {
     fn on_event(&mut self, event: Event, mark: Marker) {
-        match event {
-            Event::Scalar(text, ..) => {
-                self.place_node(Some(&text), mark);
-            }
-            Event::Alias(_) => {
-                self.place_node(Some("*alias"), mark);
-            }
-            Event::MappingStart(..) => self.open(mark, false),
-            Event::SequenceStart(..) => self.open(mark, true),
-            Event::MappingEnd | Event::SequenceEnd => {
-                self.stack.pop();
-                if !self.stack.is_empty() {
-                    self.path.pop();
-                }
-            }
-            _ => {}
-        }
+        self.observe(&event, mark);
     }
 }
 

@@ -7,7 +7,9 @@
 
 use serde_json::{Map, Number, Value};
 
+use super::positions::PositionIndex;
 use super::prescan::{Exceeded, prescan};
+use super::tree::{read_simple, read_simple_indexed};
 use crate::field_path::{FieldPath, Segment};
 
 /// Why a document could not be read: a sentence and, when known, where.
@@ -52,6 +54,16 @@ pub const MAX_ALIASES: usize = 64;
 
 /// Parses `text` as exactly one YAML document; an empty document is `Value::Null`.
 pub fn parse_document(text: &str) -> Result<Value, ReadError> {
+    parse(text, false).map(|(document, _)| document)
+}
+
+/// [`parse_document`], and the document's position index when it could be built in the
+/// same pass (by the quick reader, see [`super::tree`]).
+pub fn parse_document_indexed(text: &str) -> Result<(Value, Option<PositionIndex>), ReadError> {
+    parse(text, true)
+}
+
+fn parse(text: &str, indexed: bool) -> Result<(Value, Option<PositionIndex>), ReadError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // Before any parser: their cost grows with depth (and yaml-rust2 recurses per level),
     // and every later stage pays per entry.
@@ -84,14 +96,24 @@ pub fn parse_document(text: &str) -> Result<Value, ReadError> {
     if text.contains('&') {
         check_aliases(text)?;
     }
+    if indexed {
+        if let Some((document, index)) = read_simple_indexed(text) {
+            return Ok((document, Some(index)));
+        }
+    } else if let Some(document) = read_simple(text) {
+        return Ok((document, None));
+    }
     let parsed: serde_yaml::Value = serde_yaml::from_str(text).map_err(syntax_error)?;
-    to_json(parsed, &mut FieldPath::root())
+    Ok((to_json(parsed, &mut FieldPath::root())?, None))
 }
 
 /// Parses template output, which stagehand itself wrote (values reach it only through the
 /// `yaml` filter): straight into JSON values, skipping the checks a user's file needs.
 pub fn parse_rendered(text: &str) -> Result<Value, ReadError> {
-    serde_yaml::from_str(text).map_err(syntax_error)
+    match read_simple(text) {
+        Some(document) => Ok(document),
+        None => serde_yaml::from_str(text).map_err(syntax_error),
+    }
 }
 
 /// Parses a stream of documents another program wrote (`helm template`): each non-empty
