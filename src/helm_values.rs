@@ -34,10 +34,19 @@ fn escape_text(text: &str) -> String {
     text.replace("{{", "{{ \"{{\" }}")
 }
 
+/// Whether `text` holds a `{{` (a search for the byte first: almost no text has a brace).
+fn has_braces(text: &str) -> bool {
+    text.contains('{') && text.contains("{{")
+}
+
 fn escape_value(value: &mut Value) {
     match value {
-        Value::String(text) if text.contains("{{") => *text = escape_text(text),
+        Value::String(text) if has_braces(text) => *text = escape_text(text),
         Value::Array(items) => items.iter_mut().for_each(escape_value),
+        // Keys are rewritten only when one needs it: rebuilding a map moves every entry.
+        Value::Object(map) if !map.keys().any(|key| has_braces(key)) => {
+            map.values_mut().for_each(escape_value);
+        }
         Value::Object(map) => {
             let entries = std::mem::take(map);
             *map = entries
@@ -83,5 +92,19 @@ mod tests {
             "a {{ \"{{\" }} .Values.x }} b"
         );
         assert_eq!(values["backstage"]["image"]["tag"], "{{ x }}");
+    }
+
+    #[test]
+    fn escapes_keys_in_place_keeping_their_order() {
+        let mut values = json!({
+            "backstage": { "extraEnvVars": { "a": 1, "{{k}}": { "{{v}}": "{{w}}" }, "z": 2 } }
+        });
+        escape_for_tpl(&mut values);
+        let expected =
+            json!({ "a": 1, "{{ \"{{\" }}k}}": { "{{ \"{{\" }}v}}": "{{ \"{{\" }}w}}" }, "z": 2 });
+        let escaped = &values["backstage"]["extraEnvVars"];
+        assert_eq!(escaped, &expected);
+        let keys: Vec<&String> = escaped.as_object().unwrap().keys().collect();
+        assert_eq!(keys, ["a", "{{ \"{{\" }}k}}", "z"]);
     }
 }

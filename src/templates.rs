@@ -43,7 +43,7 @@ pub struct RenderedTemplate {
 
 /// The start of a placeholder scalar: a control character no template writes by mistake,
 /// followed by the value's number. Kept short: every byte of template output is parsed.
-const PLACEHOLDER: &str = "\u{1f}";
+const PLACEHOLDER: char = '\u{1f}';
 
 thread_local! {
     /// The values the `yaml` filter sets aside during one render on this thread.
