@@ -3,6 +3,8 @@
 //! serde_yaml reports positions only for its own errors, and values lose them once
 //! parsed. This index replays the document through yaml-rust2's marked events so that a
 //! problem found later (after merging, validating, rendering) can still name its line.
+//! The quick reader ([`super::tree`]) feeds it the events it parses anyway, so an
+//! environment file it reads is parsed once for both.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};

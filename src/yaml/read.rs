@@ -3,7 +3,9 @@
 //! serde_yaml does the parsing (YAML 1.2 core schema: `on` and `yes` stay strings) and
 //! already rejects duplicate keys and runaway alias expansion. This module turns its
 //! errors into a line and a plain sentence, and refuses what JSON cannot hold (non-string
-//! keys, tags, non-finite numbers) instead of guessing.
+//! keys, tags, non-finite numbers) instead of guessing. The quick reader
+//! ([`super::tree`]) is tried first and gives the same tree for the plain documents that
+//! are nearly all of them; whatever it declines, serde_yaml reads as described here.
 
 use serde_json::{Map, Number, Value};
 
