@@ -112,10 +112,21 @@ fn parse(text: &str, indexed: bool) -> Result<(Value, Option<PositionIndex>), Re
 /// Parses template output, which stagehand itself wrote (values reach it only through the
 /// `yaml` filter): straight into JSON values, skipping the checks a user's file needs.
 pub fn parse_rendered(text: &str) -> Result<Value, ReadError> {
-    match read_simple(text) {
-        Some(document) => Ok(document),
-        None => serde_yaml::from_str(text).map_err(syntax_error),
+    if let Some(document) = read_simple(text) {
+        return Ok(document);
     }
+    // A custom template is text from the repository (a pull request's, under ArgoCD):
+    // libyaml takes over a second on 20,000 nested `{a: `, so depth is bounded first.
+    if let Some(Exceeded::Depth(line)) = prescan(text, MAX_DEPTH, usize::MAX) {
+        return Err(ReadError {
+            line: Some(line),
+            field: None,
+            message: format!("the output is nested more than {MAX_DEPTH} levels deep"),
+            hint: None,
+            duplicate_key: false,
+        });
+    }
+    serde_yaml::from_str(text).map_err(syntax_error)
 }
 
 /// Parses a stream of documents another program wrote (`helm template`): each non-empty

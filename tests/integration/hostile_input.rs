@@ -210,6 +210,21 @@ fn a_template_that_loops_for_ever_runs_out_of_fuel() {
     );
 }
 
+/// A custom template (a pull request's, under ArgoCD) whose output nests 20,000 flow
+/// mappings: refused by the depth bound before libyaml, which took 1.7 s on it.
+#[test]
+fn a_template_whose_output_nests_too_deep_is_refused() {
+    let deep = format!("kind: {}x{}\n", "{a: ".repeat(20_000), "}".repeat(20_000));
+    let nested = repository_with_template(&deep);
+    let run = render_within(nested.path(), Duration::from_secs(10));
+    assert_eq!((run.code, run.stdout.as_str()), (2, ""));
+    assert_contains(
+        &run.stderr,
+        "base/templates/ingress.yaml.j2: the template's output is not valid YAML: \
+         the output is nested more than 64 levels deep",
+    );
+}
+
 #[test]
 fn a_template_symlinked_outside_the_repository_is_refused() {
     let outside = tempfile::tempdir().unwrap();
