@@ -68,7 +68,10 @@ pub fn into_document(rendered: RenderedTemplate, display: &str) -> Result<serde_
     let mut document = crate::yaml::parse_rendered(&rendered.text).map_err(|error| {
         refuse(
             format!("the template's output is not valid YAML: {}", error.message),
-            "every value must go through the `yaml` filter, as a whole value",
+            error
+                .hint
+                .as_deref()
+                .unwrap_or("every value must go through the `yaml` filter, as a whole value"),
         )
     })?;
     let mut values = rendered.values;

@@ -122,11 +122,17 @@ pub fn parse_rendered(text: &str) -> Result<Value, ReadError> {
             line: Some(line),
             field: None,
             message: format!("the output is nested more than {MAX_DEPTH} levels deep"),
-            hint: None,
+            hint: Some(
+                "flatten the template: a Kubernetes object needs a handful of levels".into(),
+            ),
             duplicate_key: false,
         });
     }
-    serde_yaml::from_str(text).map_err(syntax_error)
+    // The hints of `syntax_error` speak of environment files: the caller gives its own.
+    serde_yaml::from_str(text).map_err(|error| ReadError {
+        hint: None,
+        ..syntax_error(error)
+    })
 }
 
 /// Parses a stream of documents another program wrote (`helm template`): each non-empty

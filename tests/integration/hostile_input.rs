@@ -221,7 +221,8 @@ fn a_template_whose_output_nests_too_deep_is_refused() {
     assert_contains(
         &run.stderr,
         "base/templates/ingress.yaml.j2: the template's output is not valid YAML: \
-         the output is nested more than 64 levels deep",
+         the output is nested more than 64 levels deep \
+         (flatten the template: a Kubernetes object needs a handful of levels)",
     );
 }
 
