@@ -31,6 +31,17 @@ pub struct ReadError {
 }
 
 impl ReadError {
+    /// A problem of the text at `line` (when known), not of one field's value.
+    fn at_line(line: Option<usize>, message: impl Into<String>, hint: impl Into<String>) -> Self {
+        Self {
+            line,
+            field: None,
+            message: message.into(),
+            hint: Some(hint.into()),
+            duplicate_key: false,
+        }
+    }
+
     fn at_field(field: FieldPath, message: impl Into<String>, hint: impl Into<String>) -> Self {
         Self {
             line: None,
@@ -71,27 +82,20 @@ fn parse(text: &str, indexed: bool) -> Result<(Value, Option<PositionIndex>), Re
     // and every later stage pays per entry.
     match prescan(text, MAX_DEPTH, MAX_ENTRIES) {
         Some(Exceeded::Depth(line)) => {
-            return Err(ReadError {
-                line: Some(line),
-                field: None,
-                message: format!("the document is nested more than {MAX_DEPTH} levels deep"),
-                hint: Some("flatten it: an environment file needs a handful of levels".into()),
-                duplicate_key: false,
-            });
+            return Err(ReadError::at_line(
+                Some(line),
+                format!("the document is nested more than {MAX_DEPTH} levels deep"),
+                "flatten it: an environment file needs a handful of levels",
+            ));
         }
         Some(Exceeded::Entries(line)) => {
-            return Err(ReadError {
-                line: Some(line),
-                field: None,
-                message: format!(
+            return Err(ReadError::at_line(
+                Some(line),
+                format!(
                     "the document holds more than {MAX_ENTRIES} keys and list items by this line"
                 ),
-                hint: Some(
-                    "an environment file holds a few hundred: check that this is the right file"
-                        .into(),
-                ),
-                duplicate_key: false,
-            });
+                "an environment file holds a few hundred: check that this is the right file",
+            ));
         }
         None => {}
     }
@@ -118,15 +122,11 @@ pub fn parse_rendered(text: &str) -> Result<Value, ReadError> {
     // A custom template is text from the repository (a pull request's, under ArgoCD):
     // libyaml takes over a second on 20,000 nested `{a: `, so depth is bounded first.
     if let Some(Exceeded::Depth(line)) = prescan(text, MAX_DEPTH, usize::MAX) {
-        return Err(ReadError {
-            line: Some(line),
-            field: None,
-            message: format!("the output is nested more than {MAX_DEPTH} levels deep"),
-            hint: Some(
-                "flatten the template: a Kubernetes object needs a handful of levels".into(),
-            ),
-            duplicate_key: false,
-        });
+        return Err(ReadError::at_line(
+            Some(line),
+            format!("the output is nested more than {MAX_DEPTH} levels deep"),
+            "flatten the template: a Kubernetes object needs a handful of levels",
+        ));
     }
     // The hints of `syntax_error` speak of environment files: the caller gives its own.
     serde_yaml::from_str(text).map_err(|error| ReadError {
@@ -174,13 +174,11 @@ fn check_aliases(text: &str) -> Result<(), ReadError> {
     // Syntax errors are reported by the main parse below.
     let _ = Parser::new_from_str(text).load(&mut counter, true);
     match counter.1 {
-        Some(line) => Err(ReadError {
-            line: Some(line),
-            field: None,
-            message: format!("the file uses more than {MAX_ALIASES} YAML aliases (`*name`)"),
-            hint: Some("write the values out; an environment file needs few or no aliases".into()),
-            duplicate_key: false,
-        }),
+        Some(line) => Err(ReadError::at_line(
+            Some(line),
+            format!("the file uses more than {MAX_ALIASES} YAML aliases (`*name`)"),
+            "write the values out; an environment file needs few or no aliases",
+        )),
         None => Ok(()),
     }
 }
@@ -189,29 +187,22 @@ fn syntax_error(error: serde_yaml::Error) -> ReadError {
     let line = error.location().map(|location| location.line());
     let full = error.to_string();
     if full.contains("more than one document") {
-        return ReadError {
+        return ReadError::at_line(
             line,
-            field: None,
-            message: "the file holds more than one YAML document".to_string(),
-            hint: Some("keep one environment per file and remove the `---` separators".into()),
-            duplicate_key: false,
-        };
+            "the file holds more than one YAML document",
+            "keep one environment per file and remove the `---` separators",
+        );
     }
-    let limit = |message: String, hint: &str| ReadError {
-        line,
-        field: None,
-        message,
-        hint: Some(hint.to_string()),
-        duplicate_key: false,
-    };
     if full.contains("recursion limit exceeded") {
-        return limit(
+        return ReadError::at_line(
+            line,
             format!("the document is nested more than {MAX_DEPTH} levels deep"),
             "flatten it: an environment file needs a handful of levels",
         );
     }
     if full.contains("repetition limit exceeded") {
-        return limit(
+        return ReadError::at_line(
+            line,
             "YAML aliases expand to too much data".to_string(),
             "write the values out instead of nesting aliases",
         );
