@@ -220,8 +220,10 @@ mod tests {
     use crate::yaml::parse_document;
 
     /// The built-in templates' output is read by the quick reader, not serde_yaml (a tab
-    /// or a `?` in a template would send it back, at twice the cost): the skeletons of
-    /// the seed's environment, placeholders in place.
+    /// or a `?` in a template would send it back, at twice the cost), and its events come
+    /// from the line reader, not yaml-rust2's scanner (a block scalar would send them
+    /// back): the skeletons of the seed's environment, placeholders in place. The seed's
+    /// environment file takes the line reader too.
     #[test]
     fn built_in_template_output_takes_the_quick_reader() {
         let base = Base::embedded();
@@ -239,6 +241,14 @@ mod tests {
                 "{name} needs serde_yaml:\n{}",
                 rendered.text
             );
+            let lines = crate::yaml::lines::events(&rendered.text);
+            assert!(
+                lines.is_some(),
+                "{name} needs yaml-rust2:\n{}",
+                rendered.text
+            );
         }
+        let seed = include_str!("../overlays/minicloud/environment.yaml");
+        assert!(crate::yaml::lines::events(seed).is_some());
     }
 }

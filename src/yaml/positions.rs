@@ -143,17 +143,17 @@ pub struct IndexBuilder {
 }
 
 impl IndexBuilder {
-    /// Takes in one event and where it starts.
-    pub fn observe(&mut self, event: &Event, mark: Marker) {
+    /// Takes in one event and the line (counted from 1) where its node starts.
+    pub fn observe(&mut self, event: &Event, line: usize) {
         match event {
             Event::Scalar(text, ..) => {
-                self.place_node(Some(text), mark);
+                self.place_node(Some(text), line);
             }
             Event::Alias(_) => {
-                self.place_node(Some("*alias"), mark);
+                self.place_node(Some("*alias"), line);
             }
-            Event::MappingStart(..) => self.open(mark, false),
-            Event::SequenceStart(..) => self.open(mark, true),
+            Event::MappingStart(..) => self.open(line, false),
+            Event::SequenceStart(..) => self.open(line, true),
             Event::MappingEnd | Event::SequenceEnd => {
                 self.stack.pop();
                 if !self.stack.is_empty() {
@@ -172,15 +172,13 @@ impl IndexBuilder {
         }
     }
 
-    /// Works out the path hash of the node that starts at `mark` (and the segment that
+    /// Works out the path hash of the node that starts on `line` (and the segment that
     /// leads to it); `None` for a mapping key.
     fn place_node(
         &mut self,
         key_text: Option<&str>,
-        mark: Marker,
+        line: usize,
     ) -> Option<(u64, Option<Segment>)> {
-        // yaml-rust2 counts lines from 1 and columns from 0.
-        let line = mark.line();
         match self.stack.last_mut() {
             None => Some((ROOT, None)),
             Some(Frame::Sequence { hash, next }) => {
@@ -213,8 +211,8 @@ impl IndexBuilder {
         }
     }
 
-    fn open(&mut self, mark: Marker, sequence: bool) {
-        let (hash, segment) = self.place_node(None, mark).unwrap_or((ROOT, None));
+    fn open(&mut self, line: usize, sequence: bool) {
+        let (hash, segment) = self.place_node(None, line).unwrap_or((ROOT, None));
         if let Some(segment) = segment.filter(|_| !self.stack.is_empty()) {
             self.path.push(segment);
         }
@@ -228,7 +226,7 @@ impl IndexBuilder {
 
 impl MarkedEventReceiver for IndexBuilder {
     fn on_event(&mut self, event: Event, mark: Marker) {
-        self.observe(&event, mark);
+        self.observe(&event, mark.line());
     }
 }
 

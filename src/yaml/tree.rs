@@ -25,6 +25,7 @@ use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::{Event, Parser};
 use yaml_rust2::scanner::TScalarStyle;
 
+use super::lines::{self, LinedEvent};
 use super::positions::{IndexBuilder, PositionIndex};
 use super::read::MAX_DEPTH;
 
@@ -41,17 +42,35 @@ pub fn read_simple_indexed(text: &str) -> Option<(Value, PositionIndex)> {
     Some((document, index.finish()))
 }
 
-fn read(text: &str, mut index: Option<&mut IndexBuilder>) -> Option<Value> {
+fn read(text: &str, index: Option<&mut IndexBuilder>) -> Option<Value> {
     if where_the_parsers_differ(text) {
         return None;
     }
-    let mut parser = Parser::new_from_str(text);
+    match lines::events(text) {
+        Some(events) => build(events.into_iter(), index),
+        None => {
+            let mut parser = Parser::new_from_str(text);
+            let events = std::iter::from_fn(move || {
+                let (event, mark) = parser.next_token().ok()?;
+                Some((event, mark.line()))
+            });
+            build(events, index)
+        }
+    }
+}
+
+/// The tree of a document's events, from the line reader or yaml-rust2's parser; `None`
+/// if the events end early (a parse error) or hold what serde_yaml must read.
+fn build(
+    mut events: impl Iterator<Item = LinedEvent>,
+    mut index: Option<&mut IndexBuilder>,
+) -> Option<Value> {
     let mut stack: Vec<Open> = Vec::new();
     let mut document = None;
     loop {
-        let (event, mark) = parser.next_token().ok()?;
+        let (event, line) = events.next()?;
         if let Some(index) = index.as_deref_mut() {
-            index.observe(&event, mark);
+            index.observe(&event, line);
         }
         let node = match event {
             Event::StreamStart | Event::DocumentEnd | Event::Nothing => continue,
@@ -277,25 +296,13 @@ mod tests {
     /// into its documents: wherever this reader gives a tree, it is serde_yaml's tree.
     #[test]
     fn same_trees_as_serde_yaml_on_every_yaml_file_here() {
-        let mut folders = vec![std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))];
         let mut compared = 0;
-        while let Some(folder) = folders.pop() {
-            for entry in std::fs::read_dir(&folder).unwrap().flatten() {
-                let path = entry.path();
-                let name = entry.file_name().to_string_lossy().into_owned();
-                if path.is_dir() && !matches!(name.as_str(), "target" | ".git") {
-                    folders.push(path);
-                } else if name.ends_with(".yaml") || name.ends_with(".yml") {
-                    let text = std::fs::read_to_string(&path).unwrap_or_default();
-                    for document in std::iter::once(text.as_str()).chain(text.split("\n---")) {
-                        if let Some((value, index)) = read_simple_indexed(document) {
-                            let alone = PositionIndex::build(document);
-                            same_lines(&value, &index, &alone, &FieldPath::root());
-                            assert_eq!(Some(value), by_serde_yaml(document), "{}", path.display());
-                            compared += 1;
-                        }
-                    }
-                }
+        for (path, document) in crate::yaml::documents_here() {
+            if let Some((value, index)) = read_simple_indexed(&document) {
+                let alone = PositionIndex::build(&document);
+                same_lines(&value, &index, &alone, &FieldPath::root());
+                assert_eq!(Some(value), by_serde_yaml(&document), "{}", path.display());
+                compared += 1;
             }
         }
         assert!(compared > 100, "only {compared} documents compared");
