@@ -50,7 +50,7 @@ pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment)
         if !object.is_null() {
             check.equal(
                 &format!("the {target:?}'s metadata.namespace"),
-                object.pointer("/metadata/namespace"),
+                at(object, "/metadata/namespace"),
                 &namespace,
                 "spec.namespace",
             );
@@ -60,7 +60,7 @@ pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment)
     if !sealed.is_null() {
         check.equal(
             "the SealedSecret's template namespace",
-            sealed.pointer("/spec/template/metadata/namespace"),
+            at(sealed, "/spec/template/metadata/namespace"),
             &namespace,
             "spec.namespace",
         );
@@ -68,13 +68,13 @@ pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment)
     let application = rendered.document(TargetKind::Application);
     check.equal(
         "the Application's metadata.namespace",
-        application.pointer("/metadata/namespace"),
+        at(application, "/metadata/namespace"),
         &json!(spec.argocd.namespace),
         "spec.argocd.namespace",
     );
     check.equal(
         "the Application's destination namespace",
-        application.pointer("/spec/destination/namespace"),
+        at(application, "/spec/destination/namespace"),
         &namespace,
         "spec.namespace",
     );
@@ -102,7 +102,7 @@ pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment)
     let backend_services: Vec<Option<&Value>> = backends
         .iter()
         .flat_map(|paths| paths.and_then(Value::as_array).into_iter().flatten())
-        .map(|path| path.pointer("/backend/service/port/number"))
+        .map(|path| at(path, "/backend/service/port/number"))
         .collect();
     check.all_equal(
         "the Ingress backend port",
@@ -114,13 +114,13 @@ pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment)
     let certificate = rendered.document(TargetKind::Certificate);
     check.equal(
         "the Certificate dnsNames",
-        certificate.pointer("/spec/dnsNames"),
+        at(certificate, "/spec/dnsNames"),
         &json!([spec.hostname]),
         "spec.hostname",
     );
     check.equal(
         "the Certificate secretName",
-        certificate.pointer("/spec/secretName"),
+        at(certificate, "/spec/secretName"),
         &tls_secret,
         "the Ingress TLS secret",
     );
@@ -132,31 +132,31 @@ pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment)
         ("backend.baseUrl", "/backend/baseUrl"),
         ("backend.cors.origin", "/backend/cors/origin"),
     ] {
-        let found = values.pointer(&format!("{app_config}{pointer}"));
+        let found = at(values, &format!("{app_config}{pointer}"));
         check.equal(what, found, &base_url, "spec.hostname");
     }
     check.equal(
         "backstage.containerPorts.backend",
-        values.pointer("/backstage/containerPorts/backend"),
+        at(values, "/backstage/containerPorts/backend"),
         &port,
         "spec.backendPort",
     );
     check.equal(
         "backend.listen.port",
-        values.pointer(&format!("{app_config}/backend/listen/port")),
+        at(values, &format!("{app_config}/backend/listen/port")),
         &port,
         "spec.backendPort",
     );
     check.equal(
         "the chart's service.ports.backend",
-        values.pointer("/service/ports/backend"),
+        at(values, "/service/ports/backend"),
         &port,
         "spec.backendPort",
     );
     for probe in ["readinessProbe", "livenessProbe", "startupProbe"] {
         check.equal(
             &format!("backstage.{probe} port"),
-            values.pointer(&format!("/backstage/{probe}/httpGet/port")),
+            at(values, &format!("/backstage/{probe}/httpGet/port")),
             &port,
             "spec.backendPort",
         );
@@ -167,20 +167,20 @@ pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment)
     ] {
         check.equal(
             &format!("postgresql.auth.secretKeys.{key}"),
-            values.pointer(&format!("/postgresql/auth/secretKeys/{key}")),
+            at(values, &format!("/postgresql/auth/secretKeys/{key}")),
             &json!(expected),
             "the database Secret's keys",
         );
     }
     check.equal(
         "the chart's ingress.enabled",
-        values.pointer("/ingress/enabled"),
+        at(values, "/ingress/enabled"),
         &json!(false),
         "stagehand's own Ingress",
     );
     check.equal(
         "postgresql.auth.existingSecret",
-        values.pointer("/postgresql/auth/existingSecret"),
+        at(values, "/postgresql/auth/existingSecret"),
         &database_secret,
         "spec.database.secretName",
     );
@@ -188,31 +188,47 @@ pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment)
     if !sealed_secret.is_null() {
         check.equal(
             "the SealedSecret name",
-            sealed_secret.pointer("/metadata/name"),
+            at(sealed_secret, "/metadata/name"),
             &database_secret,
             "spec.database.secretName",
         );
     }
     check.env_values(values);
-    let allowed: std::collections::HashSet<&str> = values
-        .pointer(&format!("{app_config}/backend/reading/allow"))
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .filter_map(|entry| entry.get("host").and_then(Value::as_str))
-        .collect();
+    let allowed: std::collections::HashSet<&str> =
+        at(values, &format!("{app_config}/backend/reading/allow"))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|entry| entry.get("host").and_then(Value::as_str))
+            .collect();
     for host in reading_allow_hosts(&spec.catalog.locations, &[]) {
         if !allowed.contains(host.as_str()) {
             check.fail(format!("backend.reading.allow lacks `{host}`, a catalog location host, so the catalog cannot read it"));
         }
     }
-    let pod_annotations = values
-        .pointer("/backstage/podAnnotations")
-        .and_then(Value::as_object);
+    let pod_annotations = at(values, "/backstage/podAnnotations").and_then(Value::as_object);
     if pod_annotations.is_some_and(|map| map.keys().any(|key| key.starts_with("checksum/"))) {
         check.fail("backstage.podAnnotations holds a checksum: the chart already rolls the pod on app-config changes".to_string());
     }
     check.0
+}
+
+/// The value at a JSON pointer. The pointers here have no `~` escapes, so the steps are
+/// looked up as they are: serde_json's `pointer` makes two strings per step, and the check
+/// stage follows about thirty pointers per render.
+fn at<'a>(document: &'a Value, pointer: &str) -> Option<&'a Value> {
+    if pointer.is_empty() || pointer.contains('~') {
+        return document.pointer(pointer);
+    }
+    let mut steps = pointer.strip_prefix('/')?.split('/');
+    steps.try_fold(document, |node, step| match node {
+        Value::Object(map) => map.get(step),
+        // As JSON pointers read an index: digits only, no leading zero.
+        Value::Array(items) if step == "0" || !step.starts_with(['0', '+']) => {
+            items.get(step.parse::<usize>().ok()?)
+        }
+        _ => None,
+    })
 }
 
 /// Values at `item_pointer` inside each element of the array at `array_pointer`.
@@ -221,11 +237,10 @@ fn pointers<'a>(
     array_pointer: &str,
     item_pointer: &str,
 ) -> Vec<Option<&'a Value>> {
-    match document.pointer(array_pointer).and_then(Value::as_array) {
-        Some(items) if !items.is_empty() => items
-            .iter()
-            .map(|item| item.pointer(item_pointer))
-            .collect(),
+    match at(document, array_pointer).and_then(Value::as_array) {
+        Some(items) if !items.is_empty() => {
+            items.iter().map(|item| at(item, item_pointer)).collect()
+        }
         _ => vec![None],
     }
 }
@@ -278,8 +293,8 @@ impl Checker {
     /// Env values must be strings: Kubernetes rejects `value: 5432`.
     fn env_values(&mut self, values: &Value) {
         let lists = [
-            values.pointer("/backstage/extraEnvVars"),
-            values.pointer("/backstage/initContainers/0/env"),
+            at(values, "/backstage/extraEnvVars"),
+            at(values, "/backstage/initContainers/0/env"),
         ];
         for item in lists
             .into_iter()
@@ -297,14 +312,13 @@ impl Checker {
             }
         }
         // Every env name once: the chart sets these itself when its Postgres is enabled.
-        let chart_sets: &[&str] = if values.pointer("/postgresql/enabled") == Some(&json!(true)) {
+        let chart_sets: &[&str] = if at(values, "/postgresql/enabled") == Some(&json!(true)) {
             &CHART_ENV_WITH_POSTGRES
         } else {
             &CHART_ENV
         };
         let mut seen = Vec::new();
-        for item in values
-            .pointer("/backstage/extraEnvVars")
+        for item in at(values, "/backstage/extraEnvVars")
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
@@ -318,6 +332,41 @@ impl Checker {
                 self.fail(format!("backstage.extraEnvVars sets {name} twice"));
             }
             seen.push(name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn at_finds_what_serde_json_pointer_finds() {
+        let document = json!({"a": [10, {"b": true}], "c/d": 1, "e": {"": 2}, "0": 3});
+        for pointer in [
+            "",
+            "/",
+            "/a",
+            "/a/0",
+            "/a/1/b",
+            "/a/01",
+            "/a/+1",
+            "/a/-",
+            "/a/2",
+            "/a/x",
+            "/c~1d",
+            "/e/",
+            "/0",
+            "/a/0/b",
+            "a",
+            "/missing/deeper",
+        ] {
+            assert_eq!(
+                at(&document, pointer),
+                document.pointer(pointer),
+                "{pointer:?}"
+            );
         }
     }
 }

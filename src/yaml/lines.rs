@@ -17,6 +17,8 @@
 //! `same_events_as_yaml_rust2` compares the two on generated documents and
 //! `same_events_on_every_yaml_file_here` on the project's files.
 
+use std::borrow::Cow;
+
 use yaml_rust2::parser::Event;
 use yaml_rust2::scanner::TScalarStyle;
 
@@ -191,7 +193,7 @@ impl<'a> Reader<'a> {
             .filter(|l| l.indent == indent && !is_item(l.text))
         {
             let (key, style, after_colon) = key_of(line.text)?;
-            self.scalar(key, style, line.number);
+            self.scalar(key.into_owned(), style, line.number);
             self.at += 1;
             let value = after_colon.trim_start_matches(' ');
             if !value.is_empty() && !value.starts_with('#') {
@@ -314,16 +316,19 @@ fn line_ends(rest: &str) -> bool {
 
 /// A block mapping's key, its style, and the text after its `:`; `None` when the line is
 /// not `key:` or `key: value` with a single-line key.
-fn key_of(text: &str) -> Option<(String, TScalarStyle, &str)> {
+fn key_of(text: &str) -> Option<(Cow<'_, str>, TScalarStyle, &str)> {
     let (key, style, rest) = match text.as_bytes()[0] {
-        b'"' | b'\'' => quoted(text)?,
+        b'"' | b'\'' => {
+            let (key, style, rest) = quoted(text)?;
+            (Cow::Owned(key), style, rest)
+        }
         _ => {
             let end = colon_before_space(text)?;
             let key = &text[..end];
             if !starts_plain(key) || key.ends_with(' ') || key.contains(" #") {
                 return None;
             }
-            (key.to_owned(), TScalarStyle::Plain, &text[end..])
+            (Cow::Borrowed(key), TScalarStyle::Plain, &text[end..])
         }
     };
     // yaml-rust2 refuses a key longer than 1024 characters; serde_yaml reads those.

@@ -99,6 +99,19 @@ impl Scan {
                 at += 1;
                 continue;
             }
+            if !is_indicator_or_space(byte) {
+                // Text: it only ends an opened flow collection's wait for its first
+                // element, and a node's start. Most bytes are this.
+                if self.flow_opened {
+                    self.entries += 1;
+                    self.flow_opened = false;
+                }
+                if self.flow == 0 {
+                    node_start = false;
+                }
+                at += 1;
+                continue;
+            }
             let after_space = at == 0 || line[at - 1] == b' ' || line[at - 1] == b'\t';
             let next_is_space = line.get(at + 1).is_none_or(|b| *b == b' ' || *b == b'\r');
             if self.flow_opened && !matches!(byte, b' ' | b'\t' | b'\r' | b']' | b'}') {
@@ -148,6 +161,30 @@ impl Scan {
         }
         deepest
     }
+}
+
+/// The bytes the scan acts on: YAML indicators and spaces.
+fn is_indicator_or_space(byte: u8) -> bool {
+    matches!(
+        byte,
+        b'#' | b'['
+            | b']'
+            | b'{'
+            | b'}'
+            | b','
+            | b'"'
+            | b'\''
+            | b'-'
+            | b'?'
+            | b':'
+            | b'|'
+            | b'>'
+            | b'&'
+            | b'!'
+            | b' '
+            | b'\t'
+            | b'\r'
+    )
 }
 
 /// Whether the byte at `at` follows a separator where a flow node can start.

@@ -158,10 +158,25 @@ fn push_string(out: &mut String, text: &str) {
     }
 }
 
-/// Characters allowed in a plain scalar we write; anything else is quoted.
-fn is_plain_char(c: char) -> bool {
-    c.is_ascii_alphanumeric() || " -_./:@+=$()%~,;^".contains(c)
-}
+/// Bytes allowed in a plain scalar we write (ASCII letters, digits and a few signs);
+/// anything else is quoted. A table: every byte of every string written is looked up.
+const PLAIN_BYTES: [bool; 256] = {
+    let mut table = [false; 256];
+    let signs = b" -_./:@+=$()%~,;^";
+    let mut at = 0;
+    while at < signs.len() {
+        table[signs[at] as usize] = true;
+        at += 1;
+    }
+    let mut byte = 0;
+    while byte < 128 {
+        if (byte as u8).is_ascii_alphanumeric() {
+            table[byte] = true;
+        }
+        byte += 1;
+    }
+    table
+};
 
 fn is_plain_safe(text: &str) -> bool {
     let Some(first) = text.chars().next() else {
@@ -172,7 +187,7 @@ fn is_plain_safe(text: &str) -> bool {
     starts_well
         && last != ' '
         && last != ':'
-        && text.chars().all(is_plain_char)
+        && text.bytes().all(|byte| PLAIN_BYTES[usize::from(byte)])
         && !text.contains(": ")
         && !is_yaml_1_1_keyword(text)
         && !looks_numeric(text)
