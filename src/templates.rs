@@ -159,7 +159,8 @@ fn render_text(base: &Base, name: &str, context: &Value) -> Result<String> {
             .map_err(template_error)?;
         return template.render(context).map_err(template_error);
     }
-    let mut environment = configured_environment();
+    // A custom base's templates may use minijinja's built-in filters, tests and functions.
+    let mut environment = configured(Environment::new());
     environment
         .add_template(name, source)
         .map_err(template_error)?;
@@ -167,11 +168,13 @@ fn render_text(base: &Base, name: &str, context: &Value) -> Result<String> {
     template.render(context).map_err(template_error)
 }
 
-/// The built-in templates, compiled on first use.
+/// The built-in templates, compiled on first use. They use `if` and `yaml` only, so their
+/// environment starts empty: registering minijinja's built-in filters, tests and functions
+/// touched code all over the binary, 20 page faults and about 0.13 ms of every render.
 fn built_in_environment() -> &'static Environment<'static> {
     static BUILT_IN: OnceLock<Environment<'static>> = OnceLock::new();
     BUILT_IN.get_or_init(|| {
-        let mut environment = configured_environment();
+        let mut environment = configured(Environment::empty());
         for (name, source) in built_in_templates() {
             // A syntax error here is caught by the tests; `get_template` reports it anyway.
             let _ = environment.add_template(name, source);
@@ -180,9 +183,9 @@ fn built_in_environment() -> &'static Environment<'static> {
     })
 }
 
-/// Strict undefined, limits against runaway templates, block-friendly whitespace, `yaml`.
-fn configured_environment() -> Environment<'static> {
-    let mut environment = Environment::new();
+/// `environment` with strict undefined, limits against runaway templates, block-friendly
+/// whitespace and the `yaml` filter.
+fn configured(mut environment: Environment<'static>) -> Environment<'static> {
     environment.set_undefined_behavior(UndefinedBehavior::Strict);
     environment.set_recursion_limit(64);
     environment.set_fuel(Some(TEMPLATE_FUEL));

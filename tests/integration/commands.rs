@@ -404,10 +404,11 @@ fn a_base_folder_inside_the_repository_replaces_defaults_and_templates() {
         .unwrap()
         .replace("namespace: backstage", "namespace: portal");
     std::fs::write(repo.path().join("base/environment.yaml"), defaults).unwrap();
+    // A custom template may use minijinja's built-in filters (`lower`).
     let ingress =
         std::fs::read_to_string(crate::support::repo().join("base/templates/ingress.yaml.j2"))
             .unwrap()
-            .replace("path: /", "path: /portal");
+            .replace("path: /", "path: {{ '/PORTAL' | lower }}");
     std::fs::write(repo.path().join("base/templates/ingress.yaml.j2"), ingress).unwrap();
     std::fs::write(
         repo.path().join("envs/a/environment.yaml"),
