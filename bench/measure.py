@@ -207,6 +207,21 @@ class Goals:
         self.rows.append(f"| {goal} | {measured} | {target} | {'yes' if met else '**no**'} |")
 
 
+def code_layout():
+    """How many of the functions in symbol-order.txt the binary defines: the linker places
+    those side by side; names from an older toolchain or dependency match nothing."""
+    order = ROOT / "symbol-order.txt"
+    if not order.is_file() or shutil.which("nm") is None:
+        return "Code layout: not checked (no symbol-order.txt or no `nm`)."
+    listed = set(order.read_text().split())
+    symbols = subprocess.run(["nm", "--defined-only", STAGEHAND], capture_output=True, text=True).stdout
+    defined = {line.split()[-1] for line in symbols.splitlines() if line.strip()}
+    found = len(listed & defined)
+    return (f"Code layout: {found} of the {len(listed)} functions in `symbol-order.txt` are in the binary and placed "
+            "side by side by the linker (when it is lld); regenerate the list with `python3 bench/symbol_order.py` "
+            "when this falls.")
+
+
 def main():
     if not STAGEHAND.is_file() or not WRITER.is_file():
         sys.exit("build first: cargo build --release --example minimal_writer (bash bench/run.sh does)")
@@ -440,6 +455,8 @@ def main():
             "",
             f"Machine: {os.cpu_count()} cores ({cpu}), {platform.system()} {platform.release()}; "
             f"{'; '.join(kubectl_version)}; out-dirs on tmpfs (`/dev/shm`) and on the disk of `{tempfile.gettempdir()}`.",
+            "",
+            code_layout(),
             "",
             "## Goals on this run",
             "",
