@@ -117,14 +117,16 @@ fn linker_scripts(out_dir: &Path, folder: &str, scripts: &[(&str, PathBuf)]) -> 
 }
 
 fn symbol_order(out_dir: &Path) {
-    println!("cargo:rerun-if-changed=symbol-order.txt");
-    if std::env::var("PROFILE").as_deref() != Ok("release") {
-        return;
-    }
     let manifest_dir =
         PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
     let order = manifest_dir.join("symbol-order.txt");
+    // Watched only while it exists: cargo reruns a build script on every build for a
+    // watched path that is missing.
     if !order.is_file() {
+        return;
+    }
+    println!("cargo:rerun-if-changed=symbol-order.txt");
+    if std::env::var("PROFILE").as_deref() != Ok("release") {
         return;
     }
     let linker_args = [

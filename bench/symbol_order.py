@@ -13,9 +13,11 @@ Run it after changing which code a render takes (new stages, new dependencies):
 
 It builds the release binary, runs `render`, `validate` and `generate` under valgrind's
 callgrind (which lists every function that ran, not a sample), and keeps the names the
-binary defines. Names carry a hash of the crate and compiler version: after a toolchain or
-dependency update the old names match nothing and the linker ignores them (no error, no
-gain) until this script is run again. Needs valgrind and openssl (for a sealed copy of the
+binary defines. What matters is which functions are listed, not their order: a run on a
+binary already laid out by the list gives the same functions in another order. Names carry
+a hash of the crate and compiler version: after a toolchain or dependency update the old
+names match nothing and the linker ignores them (no error, no gain) until this script is
+run again. Needs valgrind and openssl (for a sealed copy of the
 seed's environment, as bench/measure.py makes it).
 """
 import os
@@ -73,7 +75,10 @@ def main():
         defined = defined_text_symbols()
         order = []
         for run in runs:
-            order += [name for name in executed_functions(**run) if name in defined and name not in order]
+            for name in executed_functions(**run):
+                if name in defined:
+                    order.append(name)
+                    defined.discard(name)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     ORDER_FILE.write_text("".join(f"{name}\n" for name in order))
