@@ -240,8 +240,28 @@ impl Error {
     pub fn eprint(&self) {
         match self {
             Self::Invalid(problems) => eprint_problems(problems),
-            other => eprintln!("error: {other}"),
+            other => eprint_lines([format!("error: {other}")]),
         }
+    }
+}
+
+/// Writes `lines` to stderr in one write, each ending in a newline. A stderr that cannot
+/// be written (a closed pipe, a full disk) is ignored: there is nowhere left to report it,
+/// and the command's outcome and exit code must not change because of it (`eprintln!`
+/// would panic).
+pub fn eprint_lines<I, S>(lines: I)
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<str>,
+{
+    use std::io::Write;
+    let mut text = String::new();
+    for line in lines {
+        text.push_str(line.as_ref());
+        text.push('\n');
+    }
+    if !text.is_empty() {
+        let _ = std::io::stderr().lock().write_all(text.as_bytes());
     }
 }
 
@@ -262,15 +282,13 @@ pub fn eprint_problems(problems: &[Problem]) {
         .filter(|problem| !quiet || problem.is_error())
         .cloned()
         .collect();
-    for line in problem_lines(&shown) {
-        eprintln!("{line}");
-    }
+    eprint_lines(problem_lines(&shown));
 }
 
 /// Prints one warning line that is not a [`Problem`] (a note about the run), unless quiet.
 pub fn eprint_warning(line: &str) {
     if !QUIET.load(std::sync::atomic::Ordering::Relaxed) {
-        eprintln!("{line}");
+        eprint_lines([line]);
     }
 }
 

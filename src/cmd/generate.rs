@@ -16,7 +16,7 @@ use crate::artifacts::RenderedEnvironment;
 use crate::cmd::{keep_until_exit, write_stdout};
 use crate::emit::yaml_stream;
 use crate::environment::TargetKind;
-use crate::error::{EXIT_ERROR, Error, Result, eprint_warning, report_line};
+use crate::error::{EXIT_ERROR, Error, Result, eprint_lines, eprint_warning, report_line};
 use crate::pipeline::{RenderRequest, render};
 
 /// What `stagehand generate --help` adds: the inputs, and how to reproduce a sync.
@@ -53,7 +53,7 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
     let plugin = PluginEnvironment::from_process()?;
     let outcome = generate(&plugin);
     if args.explain {
-        eprint!("{}", explain(&plugin, outcome.as_ref().ok()));
+        eprint_lines(explain(&plugin, outcome.as_ref().ok()).lines());
     }
     if plugin.api_versions.is_none() {
         eprint_warning(APIS_NOT_CHECKED);
@@ -65,9 +65,7 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Err(error) => {
-            for line in short_report(&error) {
-                eprintln!("{line}");
-            }
+            eprint_lines(short_report(&error));
             Ok(ExitCode::from(EXIT_ERROR))
         }
     }

@@ -11,7 +11,7 @@ use serde_json::Value;
 use zeroize::Zeroizing;
 
 use crate::environment::{SecretSource, TargetKind};
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, eprint_lines};
 use crate::field_path::FieldPath;
 use crate::load::{environment_file_path, read_text_file};
 use crate::overlay::{Override, OverrideSource};
@@ -100,7 +100,7 @@ pub fn run(args: &SealArgs) -> Result<ExitCode> {
     })?;
     check_only_encrypted_data_changed(&document, &edited, &sealed, &file)?;
     write_in_place(&file, &edited)?;
-    eprintln!(
+    eprint_lines([format!(
         "sealed {} for SealedSecret {}/{} ({} scope, {}-bit key{}) into {}",
         keys.join(" and "),
         target.namespace,
@@ -112,7 +112,7 @@ pub fn run(args: &SealArgs) -> Result<ExitCode> {
             None => ", fresh random passwords",
         },
         file.display()
-    );
+    )]);
     if let Some(date) = &certificate.expired_on {
         crate::error::eprint_warning(&format!(
             "warning: {}: the certificate expired on {date}; the controller can unseal only while it keeps this key",

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::cmd::{environments_or_current, parse_overrides, render_each};
-use crate::error::{EXIT_ERROR, Error, Result, Severity, eprint_problems};
+use crate::cmd::{environments_or_current, parse_overrides, render_each, write_stdout};
+use crate::error::{EXIT_ERROR, Error, Result, Severity, eprint_lines, eprint_problems};
 
 /// Examples shown by `stagehand validate --help`.
 pub const EXAMPLES: &str =
@@ -52,10 +52,12 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
         }
         eprint_problems(&problems);
     }
-    for environment in &valid {
-        println!("ok: {environment}");
-    }
-    eprintln!("{errors} error(s), {warnings} warning(s)");
+    let ok: String = valid
+        .iter()
+        .map(|environment| format!("ok: {environment}\n"))
+        .collect();
+    write_stdout(&ok)?;
+    eprint_lines([format!("{errors} error(s), {warnings} warning(s)")]);
     Ok(if errors > 0 {
         ExitCode::from(EXIT_ERROR)
     } else {

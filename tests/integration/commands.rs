@@ -254,6 +254,46 @@ fn validate_exits_0_with_only_warnings() {
 }
 
 #[test]
+fn a_reader_that_went_away_changes_no_exit_code() {
+    // As under `stagehand ... 2>&1 | head -1`: stdout and stderr are pipes nobody reads.
+    // Each command still exits with its own code (warnings, errors, `ok` lines,
+    // --explain), not a panic's 101.
+    let bad = temp_environment(&environment_with("  replicas: 101\n"));
+    let bad = bad.path().to_str().unwrap();
+    let external = temp_environment(&environment_with("  database: {secret: external}\n"));
+    let plugin = [
+        ("ARGOCD_APP_NAME", "q"),
+        ("ARGOCD_APP_NAMESPACE", "argocd"),
+        ("ARGOCD_APP_SOURCE_PATH", "."),
+    ];
+    let repo = crate::support::repo();
+    for (args, dir, code) in [
+        (vec!["render", "overlays/minicloud"], repo.as_path(), 0),
+        (vec!["render", bad], &repo, 2),
+        (vec!["render", "no/such/folder"], &repo, 2),
+        (
+            vec!["validate", "overlays/minicloud", "overlays/dev"],
+            &repo,
+            0,
+        ),
+        (vec!["validate", "overlays/minicloud", bad], &repo, 2),
+        (vec!["generate", "--explain"], external.path(), 0),
+        // Placeholders in the SealedSecret: refused.
+        (
+            vec!["generate", "--explain"],
+            &repo.join("overlays/minicloud"),
+            2,
+        ),
+    ] {
+        let code_seen = Stagehand::new(&args)
+            .current_dir(dir)
+            .only_env(&plugin)
+            .exit_code_with_readers_gone();
+        assert_eq!(code_seen, code, "{args:?} in {}", dir.display());
+    }
+}
+
+#[test]
 fn quiet_silences_warnings_and_notes_on_every_command_but_never_errors() {
     // Renders, with a warning (the image tag `latest`); generate also notes that it ran
     // without KUBE_API_VERSIONS.

@@ -243,6 +243,23 @@ impl Stagehand {
         })
     }
 
+    /// Runs with stdout and stderr both pipes whose reader has gone (as under
+    /// `stagehand ... 2>&1 | head -1` once head has exited) and returns the exit code.
+    pub fn exit_code_with_readers_gone(mut self) -> i32 {
+        let (stdout_reader, stdout_writer) = std::io::pipe().expect("a pipe");
+        let (stderr_reader, stderr_writer) = std::io::pipe().expect("a pipe");
+        drop((stdout_reader, stderr_reader));
+        let status = self
+            .command
+            .stdout(stdout_writer)
+            .stderr(stderr_writer)
+            .status()
+            .expect("the stagehand binary runs");
+        status
+            .code()
+            .expect("stagehand exits, not killed by a signal")
+    }
+
     /// Runs with `input` on stdin and captures the outcome.
     pub fn run_with_stdin(mut self, input: &str) -> Run {
         use std::io::Write;
