@@ -18,7 +18,7 @@ use crate::field_path::{FieldPath, Segment};
 ///
 /// Paths are kept as 64-bit hashes, not as paths: a file of tens of thousands of keys
 /// would otherwise clone a path per node. A collision could only misplace a line number.
-#[derive(Debug, Default, Clone)]
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct PositionIndex {
     lines: HashMap<u64, usize, PathHashes>,
     duplicates: Vec<Duplicate>,

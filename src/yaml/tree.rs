@@ -1,28 +1,34 @@
-//! The quick reader: one pass over yaml-rust2's events straight into the JSON-shaped tree.
+//! The quick reader: the line reader's events straight into the JSON-shaped tree.
 //!
 //! serde_yaml (libyaml underneath) stays the reader of record: its errors are the ones
 //! users see, and it handles every YAML feature. But it is the largest cost of a render
 //! (an environment file and six template outputs, about 40% of the in-process pipeline),
-//! and almost every document stagehand reads uses only mappings, lists and untagged
-//! scalars. For those, this reader gives the same tree in about half the time; for
-//! anything else (a tag, an anchor or alias, a repeated key, a key that is not text, a
-//! number out of range, a second document, a syntax error) it declines with `None`, and
-//! the caller reads the document with serde_yaml as before.
+//! and almost every document stagehand reads is laid out one node per line: block
+//! mappings and lists of single-line scalars and flow collections. For those,
+//! [`super::lines`] gives yaml-rust2's events without a scanner and this module builds the
+//! tree from them, several times faster than serde_yaml. For anything else (a block
+//! scalar, a multi-line flow collection, a tag, an anchor or alias, a repeated key, a key
+//! that is not text, a number out of range, a second document, a syntax error) it declines
+//! with `None`, and the caller reads the document with serde_yaml as before.
+//!
+//! Declined documents go to serde_yaml, not to yaml-rust2's own parser: the `lines` fuzz
+//! target found, within minutes, inputs that yaml-rust2 reads and libyaml refuses or reads
+//! otherwise (`{a:{b: c}}`, `[x, |]`, control characters, a document after a leading
+//! `...`, an empty block scalar at the end: `""` or `"\n"`). Every one is declined by the
+//! line reader, whose rules are narrow enough to check.
 //!
 //! Plain scalars are resolved as serde_yaml resolves them (YAML 1.2 core schema with
 //! serde_yaml's particulars: `0x`/`0o`/`0b` integers, leading zeros keep a string, `inf`
 //! without the dot is a string); `same_scalars_as_serde_yaml` holds this to serde_yaml
-//! itself over generated scalars, and `same_trees_as_serde_yaml_on_every_yaml_file_here`
-//! over every YAML file of the project.
+//! itself over generated scalars, `same_trees_as_serde_yaml_on_every_yaml_file_here` over
+//! every YAML file of the project, and the `lines` fuzz target over arbitrary text.
 //!
-//! The two parsers were also compared on the 402 inputs of the YAML test suite
-//! (yaml/yaml-test-suite, `data` branch). Where both read a document, the trees differ
-//! only for the inputs [`where_the_parsers_differ`] sends to serde_yaml. What remains is
-//! valid YAML 1.2 that libyaml refuses (a flow mapping's `:` on the next line, `--- >`
-//! with the scalar below it): this reader reads it as the suite's expected JSON says.
+//! yaml-rust2 and libyaml were also compared on the 402 inputs of the YAML test suite
+//! (yaml/yaml-test-suite, `data` branch): [`where_the_parsers_differ`] sends the inputs
+//! where they differ to serde_yaml before the line reader looks at them.
 
 use serde_json::{Map, Number, Value};
-use yaml_rust2::parser::{Event, Parser};
+use yaml_rust2::parser::Event;
 use yaml_rust2::scanner::TScalarStyle;
 
 use super::lines::{self, LinedEvent};
@@ -46,25 +52,13 @@ fn read(text: &str, index: Option<&mut IndexBuilder>) -> Option<Value> {
     if where_the_parsers_differ(text) {
         return None;
     }
-    match lines::events(text) {
-        Some(events) => build(events.into_iter(), index),
-        None => {
-            let mut parser = Parser::new_from_str(text);
-            let events = std::iter::from_fn(move || {
-                let (event, mark) = parser.next_token().ok()?;
-                Some((event, mark.line()))
-            });
-            build(events, index)
-        }
-    }
+    build(lines::events(text)?, index)
 }
 
-/// The tree of a document's events, from the line reader or yaml-rust2's parser; `None`
-/// if the events end early (a parse error) or hold what serde_yaml must read.
-fn build(
-    mut events: impl Iterator<Item = LinedEvent>,
-    mut index: Option<&mut IndexBuilder>,
-) -> Option<Value> {
+/// The tree of a document's events, from the line reader; `None` if they hold what
+/// serde_yaml must read.
+fn build(events: Vec<LinedEvent>, mut index: Option<&mut IndexBuilder>) -> Option<Value> {
+    let mut events = events.into_iter();
     let mut stack: Vec<Open> = Vec::new();
     let mut document = None;
     loop {
@@ -268,7 +262,8 @@ mod tests {
 
     #[test]
     fn reads_mappings_lists_and_scalars_as_serde_yaml_does() {
-        let text = "a: 1\nb: [x, 'y', \"z\\u001f\"]\nc: {d: ~, e: true, f: 1.5, g: 0x1f}\nh: |\n  two\n  lines\nk: 0755\n";
+        let text =
+            "a: 1\nb: [x, 'y', \"z\\u001f\"]\nc: {d: ~, e: true, f: 1.5, g: 0x1f}\nk: 0755\n";
         assert_eq!(read_simple(text), by_serde_yaml(text));
         assert_eq!(read_simple(text).unwrap()["c"]["g"], 31);
         assert_eq!(read_simple(text).unwrap()["k"], "0755");
@@ -287,6 +282,15 @@ mod tests {
             "a: .inf\n",
             "a: [\n",
             "",
+            "h: |\n  two\n  lines\n",
+            // Found by the `lines` fuzz target: yaml-rust2 reads each, libyaml refuses it
+            // or reads it otherwise.
+            "|3\n",
+            "a: [x, |]\n",
+            "a: {b:{c: d}}\n",
+            "a: {b:}\n",
+            "a: |\u{0}\n",
+            "# y\n\n...\na,)k",
         ] {
             assert_eq!(read_simple(text), None, "{text:?}");
         }
@@ -301,6 +305,7 @@ mod tests {
             if let Some((value, index)) = read_simple_indexed(&document) {
                 let alone = PositionIndex::build(&document);
                 same_lines(&value, &index, &alone, &FieldPath::root());
+                assert_eq!(index, alone, "{}", path.display());
                 assert_eq!(Some(value), by_serde_yaml(&document), "{}", path.display());
                 compared += 1;
             }
