@@ -223,12 +223,16 @@ fn syntax_error(error: serde_yaml::Error) -> ReadError {
         };
     }
     let duplicate_key = full.contains("duplicate entry");
+    // `{ requests:{ cpu: 1 } }`: a key needs a space after its colon, in braces too.
+    let hint = full.contains("found unexpected ':'").then(|| {
+        "write a space after each key's colon, inside `{ }` too: `key: value`; quote a value that holds a colon".to_string()
+    });
     ReadError {
         // serde_yaml places a duplicate at its mapping; the position index finds the key.
         line: if duplicate_key { None } else { line },
         field: None,
         message: format!("invalid YAML: {}", strip_locations(&full)),
-        hint: None,
+        hint,
         duplicate_key,
     }
 }
