@@ -32,7 +32,11 @@ pub(crate) fn documents_here() -> Vec<(std::path::PathBuf, String)> {
         for entry in std::fs::read_dir(&folder).unwrap().flatten() {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
-            if path.is_dir() && !matches!(name.as_str(), "target" | ".git") {
+            // Build output, and the fuzzers' corpus and findings (not the project's files).
+            let skipped = matches!(name.as_str(), "target" | ".git")
+                || path.ends_with("fuzz/corpus")
+                || path.ends_with("fuzz/artifacts");
+            if path.is_dir() && !skipped {
                 folders.push(path);
             } else if name.ends_with(".yaml") || name.ends_with(".yml") {
                 let text = std::fs::read_to_string(&path).unwrap_or_default();
