@@ -53,7 +53,7 @@ pub fn run(args: &GenerateArgs) -> Result<ExitCode> {
     let plugin = PluginEnvironment::from_process()?;
     let outcome = generate(&plugin);
     if args.explain {
-        eprint_lines(explain(&plugin, outcome.as_ref().ok()).lines());
+        eprint_lines(explain(&plugin, outcome.as_ref().ok()));
     }
     if plugin.api_versions.is_none() {
         eprint_warning(APIS_NOT_CHECKED);
@@ -145,8 +145,12 @@ fn short_report(error: &Error) -> Vec<String> {
     shown
 }
 
-/// What `--explain` prints: the inputs used, and a command that reproduces the run.
-fn explain(plugin: &PluginEnvironment, outcome: Option<&(RenderedEnvironment, String)>) -> String {
+/// What `--explain` prints, line by line: the inputs used, and a command that reproduces
+/// the run.
+fn explain(
+    plugin: &PluginEnvironment,
+    outcome: Option<&(RenderedEnvironment, String)>,
+) -> Vec<String> {
     let mut lines = vec!["stagehand generate --explain".to_string()];
     let mut line = |label: &str, value: String| lines.push(format!("  {label:<19}{value}"));
     line(
@@ -215,12 +219,11 @@ fn explain(plugin: &PluginEnvironment, outcome: Option<&(RenderedEnvironment, St
         .iter()
         .map(|(name, value)| format!(" {name}={}", shell_quote(value)))
         .collect();
+    lines.push("  reproduce with:".to_string());
     lines.push(format!(
-        "  reproduce with:\n    cd <repository copy>/{directory} && env{assignments} stagehand generate"
+        "    cd <repository copy>/{directory} && env{assignments} stagehand generate"
     ));
-    let mut text = lines.join("\n");
-    text.push('\n');
-    text
+    lines
 }
 
 /// The parameters as `name=value` pairs, for `--explain`.

@@ -495,7 +495,7 @@ fn escape(text: &str) -> Option<(char, &str)> {
 /// the `lines` fuzz target).
 #[derive(Debug, PartialEq)]
 pub enum Agreement {
-    /// The line reader declined the text (yaml-rust2 reads it in a render).
+    /// The line reader declined the text (serde_yaml reads it in a render).
     Declined,
     /// Both read the same nodes on the same lines.
     Same,
