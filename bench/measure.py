@@ -8,6 +8,8 @@ Every comparison is measured in this one run, on this machine, interleaved (a, b
   same files with the same bytes (examples/minimal_writer.rs), on tmpfs and on disk;
 - `diff --base` of 1,000 environments with one changed against all changed;
 - `render --expand-chart` against `helm template` alone on the same chart and values;
+- the musl build (the ArgoCD image's binary) against the glibc build, one environment and
+  1,000, when bench/run.sh built it (STAGEHAND_BENCH_MUSL names it);
 - the per-stage criterion medians and the hostile-input corpus (both run by bench/run.sh
   first, read here from target/).
 Peak RSS comes from GNU time. Nothing here is a pass/fail gate: the targets table says
@@ -29,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 STAGEHAND = ROOT / "target/release/stagehand"
 WRITER = ROOT / "target/release/examples/minimal_writer"
 CHART = ROOT.parent / "shared/charts/backstage-2.7.0.tgz"
+MUSL = os.environ.get("STAGEHAND_BENCH_MUSL")
 RUNS = int(os.environ.get("BENCH_RUNS", "200"))
 MANY_RUNS = int(os.environ.get("BENCH_MANY_RUNS", "7"))
 SCALES = [1, 10, 100, 1000]
@@ -222,6 +225,42 @@ def code_layout():
             "when this falls.")
 
 
+def musl_build(minicloud, generate_env, out_parent, filesystem):
+    """The ArgoCD image's binary (a musl build, argocd-cmp/Dockerfile) beside the glibc build
+    measured everywhere else: one environment, and 1,000 into an out-dir."""
+    lines = ["## The ArgoCD image's build (musl) beside the glibc build", ""]
+    if not MUSL:
+        return lines + ["Not measured on this run: the musl target is not installed "
+                        "(`rustup target add x86_64-unknown-linux-musl`, then `bash bench/run.sh`).", ""]
+    musl = ROOT / MUSL
+    envs = many_environments(out_parent / "musl-envs", SCALES[-1])
+    single, many = {}, {}
+    for build, binary in [("glibc", STAGEHAND), ("musl", musl)]:
+        single[f"{build} render"] = dict(argv=[binary, "render", minicloud])
+        single[f"{build} generate"] = dict(argv=[binary, "generate"], cwd=minicloud, env=generate_env)
+        many[build] = dict(argv=[binary, "render", "--out-dir", out_parent / f"musl-out-{build}", *envs])
+    median = paired(single, RUNS)
+    peak = {name: peak_rss_mib(**spec) for name, spec in single.items()}
+    clear = lambda name: shutil.rmtree(out_parent / f"musl-out-{name}", ignore_errors=True)
+    many_median = paired(many, MANY_RUNS, before=clear)
+    if not same_tree(out_parent / "musl-out-glibc", out_parent / "musl-out-musl"):
+        sys.exit("the musl build's out-dir differs from the glibc build's")
+    for name in many:
+        clear(name)
+    shutil.rmtree(out_parent / "musl-envs", ignore_errors=True)
+    lines += [f"One environment: {RUNS} interleaved runs; 1,000 environments into an out-dir on "
+              f"{filesystem}: {MANY_RUNS} (the two builds' "
+              "files are checked to be byte-identical).", "",
+              "| command | glibc build | musl build | musl ÷ glibc | peak RSS glibc / musl |", "|---|---|---|---|---|"]
+    for command in ["render", "generate"]:
+        glibc, ours = median[f"glibc {command}"], median[f"musl {command}"]
+        lines.append(f"| `stagehand {command}` | {ms(glibc)} | {ms(ours)} | {ours / glibc:.2f} | "
+                     f"{peak[f'glibc {command}']:.1f} / {peak[f'musl {command}']:.1f} MiB |")
+    lines.append(f"| `render --out-dir`, 1,000 environments | {ms(many_median['glibc'])} | {ms(many_median['musl'])} | "
+                 f"{many_median['musl'] / many_median['glibc']:.2f} | |")
+    return lines + [""]
+
+
 def main():
     if not STAGEHAND.is_file() or not WRITER.is_file():
         sys.exit("build first: cargo build --release --example minimal_writer (bash bench/run.sh does)")
@@ -268,6 +307,8 @@ def main():
         lines += [f"| {labels[name]} | {ms(median[name])} | {median[name] / median['true']:.2f} | {peak[name]:.1f} MiB |"
                   for name in single]
         lines += [""]
+
+        lines += musl_build(minicloud, generate_env, tmpfs or work, "tmpfs" if tmpfs else "disk")
 
         # --- Stages in process -----------------------------------------------------------
         stages = criterion_medians()

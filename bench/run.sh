@@ -14,4 +14,11 @@ cargo bench --locked --quiet --bench hostile > /dev/null
 # the release build.
 cargo build --release --locked --quiet
 cargo build --release --locked --quiet --example minimal_writer
+# The ArgoCD image's binary is a musl build (argocd-cmp/Dockerfile builds on Alpine): it is
+# measured beside the glibc one when the musl target is installed
+# (rustup target add x86_64-unknown-linux-musl).
+if rustup target list --installed 2>/dev/null | grep -qx x86_64-unknown-linux-musl; then
+  cargo build --release --locked --quiet --target x86_64-unknown-linux-musl
+  export STAGEHAND_BENCH_MUSL=target/x86_64-unknown-linux-musl/release/stagehand
+fi
 python3 bench/measure.py "$@"

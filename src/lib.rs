@@ -3,6 +3,8 @@
 //! The library holds all the work; `main.rs` only calls [`cli::run`]. Data flows one way
 //! through the modules named after each stage (see [`pipeline`]).
 
+#[cfg(target_env = "musl")]
+mod allocator;
 pub mod argocd;
 pub mod artifacts;
 pub mod base;
