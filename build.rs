@@ -15,9 +15,8 @@
 //!    the binary is linked dynamically as usual.
 //! 4. In release builds, the functions a render runs (listed in `symbol-order.txt` by
 //!    `bench/symbol_order.py`) are placed side by side in the binary, when the linker
-//!    takes `--symbol-ordering-file` (lld, rustc's default linker on x86-64 Linux with
-//!    glibc since 1.90; for other targets, such as musl, the lld that ships with rustc is
-//!    tried; a probe link finds out). A process that starts with cold caches then touches
+//!    takes `--symbol-ordering-file` (lld, rustc's default linker on x86-64 Linux since
+//!    1.90; a probe link finds out). A process that starts with cold caches then touches
 //!    1 MB of code instead of pages spread over 6.6 MB. Names the binary does not define
 //!    (after a toolchain update, say) are ignored.
 
@@ -130,44 +129,15 @@ fn symbol_order(out_dir: &Path) {
     if std::env::var("PROFILE").as_deref() != Ok("release") {
         return;
     }
-    let ordering = vec![
+    let linker_args = [
         format!("-Wl,--symbol-ordering-file={}", order.display()),
         "-Wl,--no-warn-symbol-ordering".to_string(),
     ];
-    // The compiler driver's own linker (GNU ld, as on Alpine for a musl build) does not
-    // take the option; the lld that ships with rustc does, chosen with `-fuse-ld=lld`.
-    let with_rustc_lld = rustc_lld_folder().map(|folder| {
-        let mut args = vec![
-            format!("-B{}", folder.display()),
-            "-fuse-ld=lld".to_string(),
-        ];
-        args.extend(ordering.iter().cloned());
-        args
-    });
-    let Some(linker_args) = std::iter::once(ordering)
-        .chain(with_rustc_lld)
-        .find(|args| links_with(out_dir, args))
-    else {
-        return;
-    };
-    for arg in linker_args {
-        println!("cargo:rustc-link-arg-bins={arg}");
+    if links_with(out_dir, &linker_args) {
+        for arg in linker_args {
+            println!("cargo:rustc-link-arg-bins={arg}");
+        }
     }
-}
-
-/// The folder of rustc's `ld.lld` wrapper (`lib/rustlib/HOST/bin/gcc-ld`), if this
-/// toolchain ships one.
-fn rustc_lld_folder() -> Option<PathBuf> {
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let output = Command::new(rustc)
-        .arg("--print")
-        .arg("sysroot")
-        .output()
-        .ok()?;
-    let sysroot = PathBuf::from(String::from_utf8_lossy(&output.stdout).trim());
-    let host = std::env::var("HOST").ok()?;
-    let folder = sysroot.join("lib/rustlib").join(host).join("bin/gcc-ld");
-    (output.status.success() && folder.join("ld.lld").is_file()).then_some(folder)
 }
 
 /// Whether rustc, run as this build runs it (same target, same flags), links an empty

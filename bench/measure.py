@@ -225,15 +225,15 @@ def code_layout():
             "when this falls.")
 
 
-def musl_build(minicloud, generate_env, out_parent, filesystem):
+def musl_build(minicloud, generate_env, envs, out_parent, filesystem):
     """The ArgoCD image's binary (a musl build, argocd-cmp/Dockerfile) beside the glibc build
-    measured everywhere else: one environment, and 1,000 into an out-dir."""
+    measured everywhere else: one environment, and the environment files `envs` (1,000)
+    into an out-dir."""
     lines = ["## The ArgoCD image's build (musl) beside the glibc build", ""]
     if not MUSL:
         return lines + ["Not measured on this run: the musl target is not installed "
                         "(`rustup target add x86_64-unknown-linux-musl`, then `bash bench/run.sh`).", ""]
     musl = ROOT / MUSL
-    envs = many_environments(out_parent / "musl-envs", SCALES[-1])
     single, many = {}, {}
     for build, binary in [("glibc", STAGEHAND), ("musl", musl)]:
         single[f"{build} render"] = dict(argv=[binary, "render", minicloud])
@@ -247,7 +247,6 @@ def musl_build(minicloud, generate_env, out_parent, filesystem):
         sys.exit("the musl build's out-dir differs from the glibc build's")
     for name in many:
         clear(name)
-    shutil.rmtree(out_parent / "musl-envs", ignore_errors=True)
     lines += [f"One environment: {RUNS} interleaved runs; 1,000 environments into an out-dir on "
               f"{filesystem}: {MANY_RUNS} (the two builds' "
               "files are checked to be byte-identical).", "",
@@ -308,7 +307,9 @@ def main():
                   for name in single]
         lines += [""]
 
-        lines += musl_build(minicloud, generate_env, tmpfs or work, "tmpfs" if tmpfs else "disk")
+        envs_root = work / "envs"
+        files = many_environments(envs_root, SCALES[-1])
+        lines += musl_build(minicloud, generate_env, files, tmpfs or work, "tmpfs" if tmpfs else "disk")
 
         # --- Stages in process -----------------------------------------------------------
         stages = criterion_medians()
@@ -321,8 +322,6 @@ def main():
         lines += [""]
 
         # --- Many environments -----------------------------------------------------------
-        envs_root = work / "envs"
-        files = many_environments(envs_root, SCALES[-1])
         scale_rows = []
         for count in SCALES:
             subset = files[:count]
