@@ -68,7 +68,7 @@ fn stages(c: &mut Criterion) {
             |rendered| {
                 rendered
                     .into_iter()
-                    .map(|t| into_document(black_box(t), "bench").unwrap())
+                    .map(|t| into_document(black_box(t), "bench", None).unwrap())
                     .collect::<Vec<_>>()
             },
             criterion::BatchSize::SmallInput,

@@ -4,16 +4,25 @@
 //! All text is produced here from the documents, with the YAML-1.1-safe writer, so the
 //! stream and the files always agree byte for byte on each object.
 
+use std::fmt::Write;
+
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::artifacts::RenderedEnvironment;
 use crate::environment::TargetKind;
-use crate::yaml::{to_yaml_document, to_yaml_stream};
+use crate::yaml::write::{push_yaml_document, push_yaml_stream};
+
+/// Room for the text of one environment's stream or one out-dir file, reserved up front so
+/// that writing it does not copy it again and again as it grows: the seed's stream is
+/// 6 KiB, its largest file (application.yaml) 5 KiB. Larger text grows as usual.
+const TEXT_CAPACITY: usize = 8 * 1024;
 
 /// The Kubernetes objects as a YAML stream, each document introduced by `---`.
 pub fn yaml_stream(rendered: &RenderedEnvironment) -> String {
-    to_yaml_stream(rendered.kubernetes_objects())
+    let mut text = String::with_capacity(TEXT_CAPACITY);
+    push_yaml_stream(&mut text, rendered.kubernetes_objects());
+    text
 }
 
 /// The Kubernetes objects as a pretty-printed JSON `v1` `List`.
@@ -50,12 +59,20 @@ pub fn out_dir_files(rendered: &RenderedEnvironment) -> Vec<(String, String)> {
     let written = rendered
         .artifacts()
         .filter(|(artifact, _)| !(expanded && artifact.target == TargetKind::Application));
+    let file = |write: &dyn Fn(&mut String)| {
+        let mut text = String::with_capacity(TEXT_CAPACITY);
+        text.push_str(&header);
+        write(&mut text);
+        // `--check` holds every environment's files at once: only what they use.
+        text.shrink_to_fit();
+        text
+    };
     let mut files: Vec<(String, String)> = Vec::new();
     let mut resources: Vec<&str> = Vec::new();
     for (artifact, document) in written {
         files.push((
             artifact.file_name.to_string(),
-            format!("{header}{}", to_yaml_document(document)),
+            file(&|text| push_yaml_document(text, document)),
         ));
         if artifact.is_kubernetes_object {
             resources.push(artifact.file_name);
@@ -64,7 +81,7 @@ pub fn out_dir_files(rendered: &RenderedEnvironment) -> Vec<(String, String)> {
     if let Some(objects) = &rendered.chart_objects {
         files.push((
             CHART_OBJECTS_FILE.to_string(),
-            format!("{header}{}", to_yaml_stream(objects)),
+            file(&|text| push_yaml_stream(text, objects)),
         ));
         resources.push(CHART_OBJECTS_FILE);
     }
@@ -75,7 +92,7 @@ pub fn out_dir_files(rendered: &RenderedEnvironment) -> Vec<(String, String)> {
     });
     files.push((
         KUSTOMIZATION_FILE.to_string(),
-        format!("{header}{}", to_yaml_document(&kustomization)),
+        file(&|text| push_yaml_document(text, &kustomization)),
     ));
     let checksums = checksum_list(&files);
     files.push((CHECKSUMS_FILE.to_string(), checksums));
@@ -86,12 +103,12 @@ pub fn out_dir_files(rendered: &RenderedEnvironment) -> Vec<(String, String)> {
 fn checksum_list(files: &[(String, String)]) -> String {
     let mut sorted: Vec<&(String, String)> = files.iter().collect();
     sorted.sort_by(|a, b| a.0.cmp(&b.0));
-    sorted
-        .into_iter()
-        .map(|(name, content)| {
-            let digest = Sha256::digest(content.as_bytes());
-            let hex: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
-            format!("{hex}  {name}\n")
-        })
-        .collect()
+    let mut list = String::new();
+    for (name, content) in sorted {
+        for byte in Sha256::digest(content.as_bytes()) {
+            let _ = write!(list, "{byte:02x}");
+        }
+        let _ = writeln!(list, "  {name}");
+    }
+    list
 }

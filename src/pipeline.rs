@@ -5,7 +5,7 @@
 
 use std::borrow::Cow;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use serde_json::Value;
 
@@ -20,6 +20,7 @@ use crate::load::{SourceFile, environment_file_path, read_text_file};
 use crate::locate::Locator;
 use crate::overlay::{Override, merge_environment};
 use crate::shape::{Completeness, check_document};
+use crate::templates::SkeletonCache;
 use crate::{check, patch, secrets, templates, validate};
 
 /// What to render.
@@ -34,6 +35,8 @@ pub struct RenderRequest {
     /// Where `repository_root` lies in the repository when only that subtree is present
     /// (ArgoCD's `--plugin-use-manifest-generate-paths`).
     pub received_subtree: Option<String>,
+    /// The skeletons parsed by the other renders of the same run, when it renders many.
+    pub skeletons: Option<Arc<SkeletonCache>>,
 }
 
 /// Renders one environment.
@@ -67,7 +70,12 @@ pub fn render(request: &RenderRequest) -> Result<RenderedEnvironment> {
         root: &root,
         received_subtree: request.received_subtree.as_deref(),
     };
-    render_source(&source, Some(&placement), &request.overrides)
+    render_source_with(
+        &source,
+        Some(&placement),
+        &request.overrides,
+        request.skeletons.as_deref(),
+    )
 }
 
 /// Renders an environment already read into `source`. `placement` says where the file
@@ -76,6 +84,16 @@ pub fn render_source(
     source: &SourceFile,
     placement: Option<&Placement<'_>>,
     overrides: &[Override],
+) -> Result<RenderedEnvironment> {
+    render_source_with(source, placement, overrides, None)
+}
+
+/// [`render_source`], taking template skeletons parsed before from `skeletons`.
+fn render_source_with(
+    source: &SourceFile,
+    placement: Option<&Placement<'_>>,
+    overrides: &[Override],
+    skeletons: Option<&SkeletonCache>,
 ) -> Result<RenderedEnvironment> {
     let document = source.parse_environment()?;
     let base = match placement {
@@ -101,7 +119,7 @@ pub fn render_source(
     let findings = validate::validate(&environment);
     let warnings = stop_on_errors(&locator, shape_problems, findings)?;
     // The environment moves into the result: the later stages read it from there.
-    let mut rendered = render_documents(environment, &base)?;
+    let mut rendered = render_documents(environment, &base, skeletons)?;
     rendered.warnings = warnings;
     rendered.file = source.display.clone();
     rendered.base = match &base.folder {
@@ -302,7 +320,11 @@ fn stop_on_problems(problems: Vec<Problem>) -> Result<()> {
 }
 
 /// Renders every template and parses its output into a document.
-fn render_documents(environment: Environment, base: &Base) -> Result<RenderedEnvironment> {
+fn render_documents(
+    environment: Environment,
+    base: &Base,
+    skeletons: Option<&SkeletonCache>,
+) -> Result<RenderedEnvironment> {
     let context = crate::templates::context_value(&TemplateContext::derive(&environment));
     let mut documents = Vec::with_capacity(ARTIFACTS.len());
     for artifact in ARTIFACTS {
@@ -312,7 +334,7 @@ fn render_documents(environment: Environment, base: &Base) -> Result<RenderedEnv
         }
         let rendered = templates::render_template(base, artifact.template, &context)?;
         let (display, _) = base.template(artifact.template);
-        documents.push(templates::into_document(rendered, display)?);
+        documents.push(templates::into_document(rendered, display, skeletons)?);
     }
     Ok(RenderedEnvironment {
         name: environment.metadata.name.clone(),

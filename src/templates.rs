@@ -13,7 +13,8 @@
 //! thousand catalog locations, a hostile title) is never printed and read back, so it can
 //! neither change the structure nor cost a second parse.
 
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use minijinja::syntax::SyntaxConfig;
 use minijinja::{Environment, UndefinedBehavior, Value};
@@ -21,6 +22,7 @@ use minijinja::{Environment, UndefinedBehavior, Value};
 use crate::base::{Base, built_in_templates};
 use crate::context::TemplateContext;
 use crate::error::{Error, Origin, Problem, Result};
+use crate::yaml::{ReadError, parse_rendered};
 
 /// Instructions one template may execute. The built-in templates use about 1,000; a
 /// custom template that loops far beyond that fails instead of hanging the repo-server.
@@ -59,13 +61,59 @@ pub fn render_template(base: &Base, name: &str, context: &Value) -> Result<Rende
     Ok(RenderedTemplate { text, values })
 }
 
-/// The rendered template as a document: the skeleton parsed, each placeholder replaced by
-/// its value (moved, not copied). `display` names the template in errors.
-pub fn into_document(rendered: RenderedTemplate, display: &str) -> Result<serde_json::Value> {
+/// Parsed skeletons, shared by the renders of one run over many environments (`render`,
+/// `validate`, `diff`): environments on the same base mostly render the same skeleton
+/// text, which is then parsed once and copied for each. A single render does without.
+#[derive(Debug, Default)]
+pub struct SkeletonCache {
+    parsed: Mutex<HashMap<String, Arc<serde_json::Value>>>,
+}
+
+/// The most skeletons a run keeps: every branch of the built-in templates on a few bases.
+/// Past it (a custom template whose skeleton differs per environment, a loop over its
+/// items), skeletons are parsed each time, as without a cache.
+const SKELETONS_KEPT: usize = 64;
+/// The longest skeleton a run keeps (the built-in ones are under 2 KiB).
+const SKELETON_LENGTH_KEPT: usize = 16 * 1024;
+
+impl SkeletonCache {
+    /// The skeleton `text` parsed: copied when this run parsed the same text before.
+    fn parse(&self, text: &str) -> std::result::Result<serde_json::Value, ReadError> {
+        let known = self.locked().get(text).cloned();
+        if let Some(document) = known {
+            return Ok(serde_json::Value::clone(&document));
+        }
+        let document = parse_rendered(text)?;
+        let mut parsed = self.locked();
+        if parsed.len() < SKELETONS_KEPT && text.len() <= SKELETON_LENGTH_KEPT {
+            parsed.insert(text.to_owned(), Arc::new(document.clone()));
+        }
+        Ok(document)
+    }
+
+    /// The map; a thread that panicked while holding it cannot have left it half-written
+    /// (an insert either happened or not), so a poisoned lock is used as it is.
+    fn locked(&self) -> MutexGuard<'_, HashMap<String, Arc<serde_json::Value>>> {
+        self.parsed.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// The rendered template as a document: the skeleton parsed (or copied from `skeletons`),
+/// each placeholder replaced by its value (moved, not copied). `display` names the
+/// template in errors.
+pub fn into_document(
+    rendered: RenderedTemplate,
+    display: &str,
+    skeletons: Option<&SkeletonCache>,
+) -> Result<serde_json::Value> {
     let refuse = |message: String, hint: &str| {
         Error::problem(Problem::error(Origin::new(display, None), None, message).with_hint(hint))
     };
-    let mut document = crate::yaml::parse_rendered(&rendered.text).map_err(|error| {
+    let parsed = match skeletons {
+        Some(skeletons) => skeletons.parse(&rendered.text),
+        None => parse_rendered(&rendered.text),
+    };
+    let mut document = parsed.map_err(|error| {
         refuse(
             format!("the template's output is not valid YAML: {}", error.message),
             error
@@ -221,6 +269,79 @@ mod tests {
     use crate::environment::Environment;
     use crate::overlay::merge_environment;
     use crate::yaml::parse_document;
+
+    /// The context of an overlay of this repository.
+    fn overlay_context(base: &Base, overlay: &str) -> Value {
+        let defaults = parse_document(&base.defaults.text).unwrap();
+        let path = format!(
+            "{}/overlays/{overlay}/environment.yaml",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let file = parse_document(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let merged = merge_environment(&defaults["spec"], &file, &[]);
+        let environment: Environment = serde_json::from_value(merged).unwrap();
+        context_value(&TemplateContext::derive(&environment))
+    }
+
+    /// Documents from shared skeletons are the documents parsed afresh, whatever was
+    /// rendered before (each render fills its own copy with its own values), and each
+    /// distinct skeleton is parsed and kept once. prod takes other branches (no guest
+    /// sign-in) than minicloud and dev.
+    #[test]
+    fn shared_skeletons_give_the_documents_parsed_afresh() {
+        let base = Base::embedded();
+        let skeletons = SkeletonCache::default();
+        let mut distinct = std::collections::HashSet::new();
+        let overlays = ["minicloud", "prod", "dev", "minicloud", "prod", "dev"];
+        for overlay in overlays {
+            let context = overlay_context(&base, overlay);
+            for name in TEMPLATE_NAMES {
+                let render = || render_template(&base, name, &context).unwrap();
+                distinct.insert(render().text);
+                let fresh = into_document(render(), name, None).unwrap();
+                let shared = into_document(render(), name, Some(&skeletons)).unwrap();
+                assert_eq!(shared, fresh, "{overlay}: {name}");
+            }
+        }
+        assert_eq!(skeletons.locked().len(), distinct.len());
+        assert!(
+            distinct.len() < 3 * TEMPLATE_NAMES.len(),
+            "{}",
+            distinct.len()
+        );
+        assert!(distinct.len() > TEMPLATE_NAMES.len(), "{}", distinct.len());
+    }
+
+    /// A run keeps at most `SKELETONS_KEPT` skeletons, none longer than
+    /// `SKELETON_LENGTH_KEPT`; past either limit skeletons are still read, each time.
+    #[test]
+    fn shared_skeletons_are_bounded() {
+        let skeletons = SkeletonCache::default();
+        for round in 0..2 {
+            for number in 0..SKELETONS_KEPT + 10 {
+                let document = skeletons.parse(&format!("key: {number}\n")).unwrap();
+                assert_eq!(
+                    document,
+                    serde_json::json!({ "key": number }),
+                    "round {round}"
+                );
+            }
+        }
+        assert_eq!(skeletons.locked().len(), SKELETONS_KEPT);
+
+        let skeletons = SkeletonCache::default();
+        let long = format!("key: {}\n", "x".repeat(SKELETON_LENGTH_KEPT));
+        assert_eq!(
+            skeletons.parse(&long).unwrap()["key"]
+                .as_str()
+                .unwrap()
+                .len(),
+            SKELETON_LENGTH_KEPT
+        );
+        assert_eq!(skeletons.locked().len(), 0);
+        assert!(skeletons.parse("key: [").is_err());
+        assert_eq!(skeletons.locked().len(), 0);
+    }
 
     /// The built-in templates' output is read by the quick reader, not serde_yaml (a tab
     /// or a `?` in a template would send it back, at twice the cost), and its events come

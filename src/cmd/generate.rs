@@ -79,6 +79,7 @@ fn generate(plugin: &PluginEnvironment) -> Result<(RenderedEnvironment, String)>
         overrides: overrides(&parameters.values)?,
         repository_root: plugin.repository_root.clone(),
         received_subtree: plugin.received_subtree.clone(),
+        skeletons: None,
     };
     // Files named as in the repository, not as in the cmp-server's temporary copy.
     let rendered = render(&request).map_err(|error| match plugin.repository_prefixes() {

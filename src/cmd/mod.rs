@@ -10,6 +10,7 @@ pub mod seal;
 pub mod validate;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use std::io::Write;
 
@@ -20,6 +21,7 @@ use crate::error::{Error, Result};
 use crate::expand::Expansion;
 use crate::overlay::Override;
 use crate::pipeline::{RenderRequest, render};
+use crate::templates::SkeletonCache;
 
 /// The environments named on the command line, or the current folder.
 pub fn environments_or_current(environments: &[PathBuf]) -> Vec<PathBuf> {
@@ -84,19 +86,22 @@ impl ChartArgs {
 
 /// Renders every environment (and expands its chart), in parallel across cores, and keeps
 /// of each only what `keep` takes from it (its files, its warnings): a thousand rendered
-/// documents trees are never held at once. Results keep argument order.
+/// documents trees are never held at once. Results keep argument order. The renders share
+/// the template skeletons they parse.
 pub fn render_each<T: Send>(
     environments: &[PathBuf],
     overrides: &[Override],
     expansion: Option<&Expansion>,
     keep: impl Fn(RenderedEnvironment) -> T + Sync,
 ) -> Vec<Result<T>> {
+    let skeletons = (environments.len() > 1).then(|| Arc::new(SkeletonCache::default()));
     environments
         .par_iter()
         .map(|environment| {
             let mut rendered = render(&RenderRequest {
                 environment: environment.clone(),
                 overrides: overrides.to_vec(),
+                skeletons: skeletons.clone(),
                 ..RenderRequest::default()
             })?;
             if let Some(expansion) = expansion {

@@ -24,6 +24,7 @@ pub fn run(_args: &ParametersArgs) -> Result<ExitCode> {
         overrides: Vec::new(),
         repository_root: plugin.repository_root.clone(),
         received_subtree: plugin.received_subtree.clone(),
+        skeletons: None,
     })?;
     let mut text =
         serde_json::to_string_pretty(&announcements(&rendered.environment)).unwrap_or_default();

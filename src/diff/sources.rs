@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 use serde_json::Value;
@@ -21,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::expand::Expansion;
 use crate::load::{DeclaredKind, ENVIRONMENT_FILE_NAME, SourceFile, declared_kind};
 use crate::pipeline::{RenderRequest, render};
+use crate::templates::SkeletonCache;
 
 /// Folders never searched for environments.
 const SKIPPED_FOLDERS: [&str; 2] = [".git", "target"];
@@ -201,13 +203,16 @@ pub fn render_sides(
         to_render.push(pair);
     }
     type Rendered = (String, Option<Snapshot>, Option<Snapshot>, bool);
+    // Both sides share the skeletons: a change to an environment's values leaves most of
+    // its templates' skeletons as they were.
+    let skeletons = Arc::new(SkeletonCache::default());
     let results: Vec<Rendered> = to_render
         .par_iter()
         .map(|pair| -> Result<Rendered> {
             let side = |root: &Path, file: &Option<PathBuf>, label: &str| {
                 file.as_ref()
                     .map(|file| {
-                        render_one(&root.join(file), Some(root), expansion)
+                        render_one(&root.join(file), Some(root), expansion, Some(&skeletons))
                             .map(|rendered| Snapshot::of(&rendered))
                             .map_err(|error| error.relabel(&format!("{}/", root.display()), label))
                     })
@@ -399,10 +404,12 @@ fn render_one(
     environment: &Path,
     root: Option<&Path>,
     expansion: Option<&Expansion>,
+    skeletons: Option<&Arc<SkeletonCache>>,
 ) -> Result<crate::artifacts::RenderedEnvironment> {
     let mut rendered = render(&RenderRequest {
         environment: environment.to_path_buf(),
         repository_root: root.map(Path::to_path_buf),
+        skeletons: skeletons.cloned(),
         ..RenderRequest::default()
     })?;
     if let Some(expansion) = expansion {
@@ -488,7 +495,7 @@ fn load_rendered_environment(dir: &Path) -> Result<Snapshot> {
 pub fn load_side(path: &Path, expansion: Option<&Expansion>) -> Result<BTreeMap<String, Snapshot>> {
     let is_environment = path.is_file() || path.join(ENVIRONMENT_FILE_NAME).is_file();
     if is_environment {
-        let rendered = render_one(path, None, expansion)?;
+        let rendered = render_one(path, None, expansion, None)?;
         return Ok(BTreeMap::from([(".".to_string(), Snapshot::of(&rendered))]));
     }
     if path.is_dir() {

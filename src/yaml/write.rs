@@ -6,30 +6,42 @@
 //! is unambiguous under both versions, and otherwise double-quotes it with escapes, so no
 //! string can change type, span lines or start a new document.
 
+use std::fmt::Write;
+
 use serde_json::{Map, Value};
 
 /// One document, ending in a newline, without a `---` marker.
 pub fn to_yaml_document(value: &Value) -> String {
     let mut out = String::new();
+    push_yaml_document(&mut out, value);
+    out
+}
+
+/// [`to_yaml_document`], appended to `out`.
+pub fn push_yaml_document(out: &mut String, value: &Value) {
     match value {
-        Value::Object(map) if !map.is_empty() => write_mapping(&mut out, map, 0, false),
-        Value::Array(items) if !items.is_empty() => write_sequence(&mut out, items, 0, false),
+        Value::Object(map) if !map.is_empty() => write_mapping(out, map, 0, false),
+        Value::Array(items) if !items.is_empty() => write_sequence(out, items, 0, false),
         scalar => {
-            push_scalar(&mut out, scalar);
+            push_scalar(out, scalar);
             out.push('\n');
         }
     }
-    out
 }
 
 /// Several documents, each introduced by `---`.
 pub fn to_yaml_stream<'a>(documents: impl IntoIterator<Item = &'a Value>) -> String {
     let mut out = String::new();
+    push_yaml_stream(&mut out, documents);
+    out
+}
+
+/// [`to_yaml_stream`], appended to `out`.
+pub fn push_yaml_stream<'a>(out: &mut String, documents: impl IntoIterator<Item = &'a Value>) {
     for document in documents {
         out.push_str("---\n");
-        out.push_str(&to_yaml_document(document));
+        push_yaml_document(out, document);
     }
-    out
 }
 
 fn indent(out: &mut String, width: usize) {
@@ -136,7 +148,9 @@ fn push_scalar(out: &mut String, value: &Value) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(flag) => out.push_str(if *flag { "true" } else { "false" }),
-        Value::Number(number) => out.push_str(&number.to_string()),
+        Value::Number(number) => {
+            let _ = write!(out, "{number}");
+        }
         Value::String(text) => push_string(out, text),
         Value::Array(_) => out.push_str("[]"),
         Value::Object(_) => out.push_str("{}"),
@@ -154,7 +168,7 @@ fn push_string(out: &mut String, text: &str) {
     if is_plain_safe(text) {
         out.push_str(text);
     } else {
-        out.push_str(&double_quoted(text));
+        push_double_quoted(out, text);
     }
 }
 
@@ -218,8 +232,8 @@ fn looks_numeric(text: &str) -> bool {
             .all(|c| c.is_ascii_hexdigit() || "_.:+-xXoObBtTzZ ".contains(c))
 }
 
-fn double_quoted(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + 2);
+fn push_double_quoted(out: &mut String, text: &str) {
+    out.reserve(text.len() + 2);
     out.push('"');
     for c in text.chars() {
         match c {
@@ -231,13 +245,12 @@ fn double_quoted(text: &str) -> String {
             // Control characters, and the characters YAML treats as line breaks or
             // byte-order marks, are escaped so the scalar stays on one line.
             c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{feff}') => {
-                out.push_str(&format!("\\u{:04X}", c as u32));
+                let _ = write!(out, "\\u{:04X}", c as u32);
             }
             c => out.push(c),
         }
     }
     out.push('"');
-    out
 }
 
 #[cfg(test)]
