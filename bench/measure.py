@@ -61,20 +61,30 @@ def run(argv, cwd=None, env=None, ok=(0,)):
     return wall
 
 
-def paired(commands, runs, before=None):
-    """Median wall seconds of each named command, run interleaved `runs` times. `before`
-    (if given) runs untimed before each timed run, e.g. to clear an output folder."""
+def paired_samples(commands, runs, before=None):
+    """Wall seconds of each named command, run interleaved `runs` times: sample i of every
+    command comes from round i. The order within a round flips every round, so that a
+    machine that speeds up or slows down through the run (a VM's disk budget draining)
+    does not favour whichever command goes first. `before` (if given) runs untimed before
+    each timed run, e.g. to clear an output folder."""
     samples = {name: [] for name in commands}
     for name, spec in commands.items():
         if before:
             before(name)
         run(**spec)  # warm the page cache
-    for _ in range(runs):
-        for name, spec in commands.items():
+    order = list(commands.items())
+    for round_number in range(runs):
+        for name, spec in (order if round_number % 2 == 0 else order[::-1]):
             if before:
                 before(name)
             samples[name].append(run(**spec))
-    return {name: statistics.median(values) for name, values in samples.items()}
+    return samples
+
+
+def paired(commands, runs, before=None):
+    """Median wall seconds of each named command (see `paired_samples`)."""
+    return {name: statistics.median(values)
+            for name, values in paired_samples(commands, runs, before).items()}
 
 
 def peak_rss_mib(argv, cwd=None, env=None, runs=10, ok=(0,)):
@@ -347,15 +357,19 @@ def main():
                 continue
             outs = {"stagehand": parent / "bench-stagehand", "writer": parent / "bench-writer"}
             clear = lambda name, outs=outs: shutil.rmtree(outs[name], ignore_errors=True)
-            result = paired({
+            samples = paired_samples({
                 "stagehand": dict(argv=[STAGEHAND, "render", "--out-dir", outs["stagehand"], *files]),
                 "writer": dict(argv=[WRITER, pack_file, outs["writer"]]),
             }, MANY_RUNS, before=clear)
+            result = {name: statistics.median(values) for name, values in samples.items()}
+            # Each round's two runs are back to back: their ratios show how far the
+            # filesystem's speed moved during the run.
+            round_ratios = [ours / writer for ours, writer in zip(samples["stagehand"], samples["writer"])]
             if not same_tree(outs["stagehand"], outs["writer"]) or not same_tree(outs["stagehand"], reference):
                 sys.exit(f"the minimal writer's files differ from stagehand's on {label}")
             for out in outs.values():
                 shutil.rmtree(out, ignore_errors=True)
-            writer_rows.append((label, result["stagehand"], result["writer"]))
+            writer_rows.append((label, result["stagehand"], result["writer"], min(round_ratios), max(round_ratios)))
             goals.add(f"1,000 environments vs minimal writer ({label})",
                       f"{result['stagehand'] / result['writer']:.2f}×", "at most 1.2×",
                       result["stagehand"] / result["writer"] <= 1.2)
@@ -391,10 +405,11 @@ def main():
             f"Against a minimal writer (`examples/minimal_writer.rs`: the same {file_count:,} files with the same bytes, "
             "read from one pack file, written one folder per task on as many threads as stagehand uses):",
             "",
-            "| filesystem | `stagehand render --out-dir` (1,000) | minimal writer | ratio |",
-            "|---|---|---|---|",
+            "| filesystem | `stagehand render --out-dir` (1,000) | minimal writer | ratio of the medians | ratio within one round, lowest to highest |",
+            "|---|---|---|---|---|",
         ]
-        lines += [f"| {label} | {ms(ours)} | {ms(writer)} | {ours / writer:.2f} |" for label, ours, writer in writer_rows]
+        lines += [f"| {label} | {ms(ours)} | {ms(writer)} | {ours / writer:.2f} | {low:.2f} to {high:.2f} |"
+                  for label, ours, writer, low, high in writer_rows]
         lines += ["", f"Peak RSS of `render --out-dir` over 1,000 environments: {rss_many:.1f} MiB. "
                   "The out-dir of env0007 in the 1,000-environment run is byte-identical to rendering it alone "
                   "(checked by the script).", ""]
