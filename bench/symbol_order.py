@@ -13,8 +13,11 @@ Run it after changing which code a render takes (new stages, new dependencies):
 
 It builds the release binary, runs `render`, `validate` and `generate` under valgrind's
 callgrind (which lists every function that ran, not a sample), and keeps the names the
-binary defines. What matters is which functions are listed, not their order: a run on a
-binary already laid out by the list gives the same functions in another order. Names carry
+binary defines. A run on a binary already laid out by the list gives the same functions in
+another order, and the order matters too: on 2026-12-01 a regenerated list that placed all
+845 functions made one render about 0.1 ms slower than the old list with 838 of them placed
+(same code, paired runs), and was reverted. Measure one render with the new list against the
+old one (bench/measure.py's paired runs) before keeping it. Names carry
 a hash of the crate and compiler version: after a toolchain or dependency update the old
 names match nothing and the linker ignores them (no error, no gain) until this script is
 run again. Needs valgrind and openssl (for a sealed copy of the
