@@ -81,10 +81,14 @@ def paired_samples(commands, runs, before=None):
     return samples
 
 
+def medians(samples):
+    """The median of each named command's samples."""
+    return {name: statistics.median(values) for name, values in samples.items()}
+
+
 def paired(commands, runs, before=None):
     """Median wall seconds of each named command (see `paired_samples`)."""
-    return {name: statistics.median(values)
-            for name, values in paired_samples(commands, runs, before).items()}
+    return medians(paired_samples(commands, runs, before))
 
 
 def peak_rss_mib(argv, cwd=None, env=None, runs=10, ok=(0,)):
@@ -361,7 +365,7 @@ def main():
                 "stagehand": dict(argv=[STAGEHAND, "render", "--out-dir", outs["stagehand"], *files]),
                 "writer": dict(argv=[WRITER, pack_file, outs["writer"]]),
             }, MANY_RUNS, before=clear)
-            result = {name: statistics.median(values) for name, values in samples.items()}
+            result = medians(samples)
             # Each round's two runs are back to back: their ratios show how far the
             # filesystem's speed moved during the run.
             round_ratios = [ours / writer for ours, writer in zip(samples["stagehand"], samples["writer"])]

@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::artifacts::RenderedEnvironment;
 use crate::environment::TargetKind;
-use crate::yaml::write::{push_yaml_document, push_yaml_stream};
+use crate::yaml::{push_yaml_document, push_yaml_stream};
 
 /// Room for the text of one environment's stream or one out-dir file, reserved up front so
 /// that writing it does not copy it again and again as it grows: the seed's stream is

@@ -351,11 +351,7 @@ mod tests {
     #[test]
     fn built_in_template_output_takes_the_quick_reader() {
         let base = Base::embedded();
-        let defaults = parse_document(&base.defaults.text).unwrap();
-        let file = parse_document(include_str!("../overlays/minicloud/environment.yaml"));
-        let merged = merge_environment(&defaults["spec"], &file.unwrap(), &[]);
-        let environment: Environment = serde_json::from_value(merged).unwrap();
-        let context = context_value(&TemplateContext::derive(&environment));
+        let context = overlay_context(&base, "minicloud");
         for name in TEMPLATE_NAMES {
             let rendered = render_template(&base, name, &context).unwrap();
             assert!(rendered.text.contains("\\u001f"), "{name}");

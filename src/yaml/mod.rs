@@ -19,7 +19,7 @@ pub mod write;
 
 pub use positions::{Duplicate, PositionIndex};
 pub use read::{ReadError, parse_document, parse_document_indexed, parse_rendered, parse_stream};
-pub use write::{to_yaml_document, to_yaml_stream};
+pub use write::{push_yaml_document, push_yaml_stream, to_yaml_document};
 
 /// Every YAML document of the project (fixtures, goldens, bases, overlays, examples): each
 /// file whole, then split at its `---` lines, with the file it comes from. Test data for

@@ -29,14 +29,7 @@ pub fn push_yaml_document(out: &mut String, value: &Value) {
     }
 }
 
-/// Several documents, each introduced by `---`.
-pub fn to_yaml_stream<'a>(documents: impl IntoIterator<Item = &'a Value>) -> String {
-    let mut out = String::new();
-    push_yaml_stream(&mut out, documents);
-    out
-}
-
-/// [`to_yaml_stream`], appended to `out`.
+/// Several documents, each introduced by `---`, appended to `out`.
 pub fn push_yaml_stream<'a>(out: &mut String, documents: impl IntoIterator<Item = &'a Value>) {
     for document in documents {
         out.push_str("---\n");
