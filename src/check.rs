@@ -8,10 +8,11 @@
 use serde_json::{Value, json};
 
 use crate::artifacts::RenderedEnvironment;
-use crate::context::{reading_allow_hosts, service_name};
+use crate::context::service_name;
 use crate::environment::{Environment, TargetKind};
 use crate::error::Finding;
 use crate::field_path::FieldPath;
+use crate::reading_allow;
 
 /// Env names the chart 2.7.0 sets in the Backstage container itself.
 const CHART_ENV: [&str; 1] = ["APP_CONFIG_backend_listen_port"];
@@ -194,16 +195,25 @@ pub fn check_rendered(environment: &Environment, rendered: &RenderedEnvironment)
         );
     }
     check.env_values(values);
-    let allowed: std::collections::HashSet<&str> =
+    // As Backstage matches them: an entry that does not parse lets nothing through.
+    let allowed: Vec<reading_allow::Entry> =
         at(values, &format!("{app_config}/backend/reading/allow"))
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
             .filter_map(|entry| entry.get("host").and_then(Value::as_str))
+            .filter_map(|host| reading_allow::Entry::parse(host).ok())
             .collect();
-    for host in reading_allow_hosts(&spec.catalog.locations, &[]) {
-        if !allowed.contains(host.as_str()) {
-            check.fail(format!("backend.reading.allow lacks `{host}`, a catalog location host, so the catalog cannot read it"));
+    for text in &spec.catalog.locations {
+        let Ok(location) = reading_allow::location(text) else {
+            continue;
+        };
+        if !allowed.iter().any(|entry| entry.allows(&location)) {
+            check.fail(format!(
+                "no backend.reading.allow entry lets Backstage read the catalog location `{}` (it needs `{}`), so the catalog cannot read it",
+                crate::quote::shorten(text),
+                reading_allow::entry_for(&location)
+            ));
         }
     }
     let pod_annotations = at(values, "/backstage/podAnnotations").and_then(Value::as_object);

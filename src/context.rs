@@ -10,7 +10,6 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::environment::{ChartImage, Environment, Image, KeyAlgorithm};
-use crate::validate::https_host;
 
 /// The label stagehand puts on every object it renders.
 pub const MANAGED_BY: (&str, &str) = ("app.kubernetes.io/managed-by", "stagehand");
@@ -139,18 +138,6 @@ pub fn application_name(environment: &Environment) -> String {
         .unwrap_or_else(|| format!("{}-{}", spec.release_name, environment.metadata.name))
 }
 
-/// Hosts Backstage must be allowed to read: every location's host, then the extra hosts,
-/// first occurrence kept, so the order is stable and follows the file (seed gotcha 2).
-pub fn reading_allow_hosts(locations: &[String], extra: &[String]) -> Vec<String> {
-    let mut seen = std::collections::HashSet::new();
-    locations
-        .iter()
-        .filter_map(|location| https_host(location).ok())
-        .chain(extra.iter().cloned())
-        .filter(|host| seen.insert(host.clone()))
-        .collect()
-}
-
 impl TemplateContext {
     /// Derives the context of a validated environment.
     pub fn derive(environment: &Environment) -> Self {
@@ -254,10 +241,13 @@ impl TemplateContext {
                     .iter()
                     .map(|target| json!({ "type": "url", "target": target }))
                     .collect(),
-                reading_allow: reading_allow_hosts(&catalog.locations, &catalog.reading_allow)
-                    .into_iter()
-                    .map(|host| json!({ "host": host }))
-                    .collect(),
+                reading_allow: crate::reading_allow::allow_list(
+                    &catalog.locations,
+                    &catalog.reading_allow,
+                )
+                .into_iter()
+                .map(|host| json!({ "host": host }))
+                .collect(),
                 location_name: format!("{name}-catalog"),
                 location_description: format!(
                     "Catalog locations of the {name} environment, rendered by stagehand"
@@ -279,20 +269,6 @@ impl TemplateContext {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn reading_allow_is_derived_deduplicated_and_stable() {
-        let locations = vec![
-            "https://raw.githubusercontent.com/a/x/main/catalog-info.yaml".to_string(),
-            "https://example.org/catalog.yaml".to_string(),
-            "https://raw.githubusercontent.com/a/y/main/catalog-info.yaml".to_string(),
-        ];
-        let extra = vec!["github.com".to_string(), "example.org".to_string()];
-        assert_eq!(
-            reading_allow_hosts(&locations, &extra),
-            vec!["raw.githubusercontent.com", "example.org", "github.com"]
-        );
-    }
 
     #[test]
     fn names_follow_the_chart() {

@@ -418,11 +418,14 @@ pub struct GuestAuth {
 pub struct Catalog {
     /// Entity kinds the catalog accepts from the locations.
     pub allow: Vec<EntityKind>,
-    /// https URLs of `catalog-info.yaml` files. Their hosts are added to
+    /// https:// (or, with a warning, http://) URLs of `catalog-info.yaml` files. Each one's
+    /// host, with `:port` off the scheme's default port, is added to
     /// `backend.reading.allow` automatically. At most 1000.
     #[schemars(length(max = limits::LOCATIONS))]
     pub locations: Vec<String>,
-    /// Further hosts Backstage may read from, after the location hosts. At most 1000.
+    /// Further hosts Backstage may read from, after the location hosts, as Backstage
+    /// matches them: `github.com` (default port only), `*.example.com` (the hosts below
+    /// it), `git.internal:8443`, `git.internal:8000-8999`. At most 1000.
     #[serde(default)]
     #[schemars(length(max = limits::READING_HOSTS))]
     pub reading_allow: Vec<String>,

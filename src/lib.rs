@@ -31,6 +31,7 @@ pub mod patch;
 pub mod pipeline;
 pub mod quantity;
 pub mod quote;
+pub mod reading_allow;
 pub mod sealing;
 pub mod secrets;
 pub mod shape;

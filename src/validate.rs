@@ -2,7 +2,7 @@
 //!
 //! Shape (fields, types, enums, ranges) was checked against the schema already; these are
 //! the rules a schema cannot say: name formats, quantities that parse, requests within
-//! limits, https locations, semver, consistency between fields, and the seed's gotchas as
+//! limits, catalog locations, semver, consistency between fields, and the seed's gotchas as
 //! warnings. Every rule runs, so one pass reports every problem.
 
 use std::collections::BTreeSet;
@@ -11,6 +11,7 @@ use crate::environment::{ChartImage, Environment, Image, ResourceRequirements, S
 use crate::error::Finding;
 use crate::field_path::FieldPath;
 use crate::names;
+use crate::reading_allow;
 
 /// The keys a Postgres SealedSecret must hold (the chart's `secretKeys`).
 pub const DATABASE_SECRET_KEYS: [&str; 2] = ["password", "postgres-password"];
@@ -406,15 +407,34 @@ impl Rules {
         let mut seen = BTreeSet::new();
         for (index, location) in catalog.locations.iter().enumerate() {
             let path = at.key("locations").index(index);
-            if self.https_url(&path, location).is_some() && !seen.insert(location.as_str()) {
+            let url = match reading_allow::location(location) {
+                Ok(url) => url,
+                Err(why) => {
+                    self.0
+                        .push(Finding::error(path, why).with_hint("write https://host/path"));
+                    continue;
+                }
+            };
+            if !seen.insert(location.as_str()) {
                 self.0.push(
                     Finding::error(path, "this location is listed twice")
                         .with_hint("remove the duplicate"),
                 );
+            } else if url.scheme() == "http" {
+                self.0.push(
+                    Finding::warning(
+                        path,
+                        "the catalog is read over plain http: anyone on the way can read or change it",
+                    )
+                    .with_hint("serve it over https where the Git server can"),
+                );
             }
         }
-        for (index, host) in catalog.reading_allow.iter().enumerate() {
-            self.check(&at.key("readingAllow").index(index), names::hostname(host));
+        for (index, entry) in catalog.reading_allow.iter().enumerate() {
+            let path = at.key("readingAllow").index(index);
+            if let Err(why) = reading_allow::Entry::parse(entry) {
+                self.0.push(Finding::error(path, why));
+            }
         }
         if catalog.allow.is_empty() {
             self.0.push(

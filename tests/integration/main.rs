@@ -6,7 +6,8 @@
 //! a new folder under `tests/fixtures/errors/` (picked up by `error_fixtures.rs`);
 //! commands and flags → `commands.rs`; the ArgoCD plugin → `argocd.rs` (`generate`),
 //! `argocd_parameters.rs` (parameters), `argocd_install.rs` (install files, discovery); `diff` → `diff.rs`; `--expand-chart` and
-//! the real chart → `chart.rs`;
+//! the real chart → `chart.rs`; the rendered deployment run in a real Backstage backend and
+//! PostgreSQL → `backstage.rs` (its servers under `backstage/`);
 //! `stagehand seal` and the SealedSecret → `seal.rs`;
 //! properties over arbitrary strings (proptest) → `properties.rs`;
 //! input too big, too odd or too clever for a fixture file → `hostile_input.rs` (the
@@ -22,6 +23,7 @@
 mod argocd;
 mod argocd_install;
 mod argocd_parameters;
+mod backstage;
 mod chart;
 mod commands;
 mod diff;

@@ -27,6 +27,10 @@ pub enum Need {
     Kubectl,
     /// Helm 3.8 or later: `$STAGEHAND_HELM`, or `helm` on PATH.
     Helm,
+    /// npm (with Node.js; e2e/install.sh brings Node 22 when the machine's is older).
+    Npm,
+    /// The PostgreSQL server's programs (`initdb`, `postgres`, `pg_isready`, `psql`).
+    Postgres,
 }
 
 impl Need {
@@ -37,6 +41,12 @@ impl Need {
             Self::PyCryptography => "python3 with cryptography (pip install cryptography)".into(),
             Self::Kubectl => "kubectl".into(),
             Self::Helm => "helm 3.8+ ($STAGEHAND_HELM or helm on PATH; .ci/run installs it)".into(),
+            Self::Npm => {
+                "npm and Node.js (the Backstage tier installs its packages with npm)".into()
+            }
+            Self::Postgres => {
+                "the PostgreSQL server (apt-get install postgresql; .ci/run installs it)".into()
+            }
         }
     }
 
@@ -46,6 +56,7 @@ impl Need {
         static CRYPTOGRAPHY: OnceLock<bool> = OnceLock::new();
         static KUBECTL: OnceLock<bool> = OnceLock::new();
         static HELM: OnceLock<bool> = OnceLock::new();
+        static NPM: OnceLock<bool> = OnceLock::new();
         let runs = |program: &str, args: &[&str]| {
             Command::new(program)
                 .args(args)
@@ -68,6 +79,8 @@ impl Need {
                     .unwrap_or_else(|| "helm".to_string());
                 runs(&helm, &["version", "--short"])
             }),
+            Self::Npm => *NPM.get_or_init(|| runs("npm", &["--version"])),
+            Self::Postgres => crate::backstage::postgres::bin_dir().is_some(),
         }
     }
 }
