@@ -31,6 +31,22 @@ const EMBEDDED_DEFAULTS: &str = include_str!("../base/environment.yaml");
 /// microseconds instead of a YAML parse.
 const EMBEDDED_DEFAULTS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/base-defaults.json"));
 
+/// The chart versions a base declares (`chartVersions`) it was written for; a base
+/// folder that declares none was written for the built-in base's.
+pub fn chart_versions(defaults: &Value) -> Vec<String> {
+    let declared = |defaults: &Value| -> Option<Vec<String>> {
+        defaults
+            .get("chartVersions")?
+            .as_array()?
+            .iter()
+            .map(|version| version.as_str().map(str::to_string))
+            .collect()
+    };
+    declared(defaults)
+        .or_else(|| declared(&embedded_defaults()))
+        .unwrap_or_default()
+}
+
 /// The built-in base's defaults, as parsed from `base/environment.yaml`.
 pub fn embedded_defaults() -> Value {
     serde_json::from_str(EMBEDDED_DEFAULTS_JSON).unwrap_or_default()

@@ -20,6 +20,23 @@ pub const SYNC_WAVE: &str = "argocd.argoproj.io/sync-wave";
 /// The value placed in the SealedSecret until the passwords are sealed.
 pub const SEALED_PLACEHOLDER: &str = "REPLACE-WITH-KUBESEAL-OUTPUT";
 
+/// The Backstage pod annotation that carries a digest of the sealed credentials.
+pub const CREDENTIALS_ANNOTATION: &str = "stagehand/database-credentials";
+
+/// What the password Job runs (`sh -c`): as the admin, set the user's password to the
+/// Secret's, retrying until the database takes the login. psql quotes both values
+/// (`:"role"`, `:'password'`); the session keeps the statement out of the server's log.
+pub const PASSWORD_SCRIPT: &str = "\
+until psql --no-password --quiet --set ON_ERROR_STOP=1 --set VERBOSITY=terse \\
+  --set role=\"$DATABASE_USER\" --set password=\"$DATABASE_PASSWORD\" >/dev/null <<'SQL'
+SET log_statement = 'none';
+SET log_min_error_statement = 'panic';
+ALTER ROLE :\"role\" WITH PASSWORD :'password';
+SQL
+do echo \"waiting for PostgreSQL to take the admin login\"; sleep 5; done
+echo \"the password of $DATABASE_USER is the Secret's\"
+";
+
 /// The port of the chart's PostgreSQL (the chart hard-codes it), as the string env needs.
 pub const POSTGRES_PORT: &str = "5432";
 
@@ -67,6 +84,10 @@ struct DatabaseContext {
     persistence: Value,
     wait_for_ready: bool,
     wait_image: String,
+    credentials_annotation: BTreeMap<&'static str, String>,
+    password_job: String,
+    password_script: &'static str,
+    client_security_context: Value,
 }
 
 #[derive(Debug, Serialize)]
@@ -108,6 +129,29 @@ struct ArgoCdContext {
     project: String,
     destination_server: String,
     auto_sync: bool,
+    cascade_delete: bool,
+}
+
+/// The user the postgres image's clients run as (`postgres`, uid 70 in the alpine image).
+const POSTGRES_CLIENT_UID: u32 = 70;
+
+/// A digest of the sealed values (SHA-256 over key, value pairs): it changes with any of
+/// them and reveals nothing a ciphertext does not.
+fn credentials_digest(sealed: &BTreeMap<String, String>) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hash = Sha256::new();
+    for (key, value) in sealed {
+        hash.update(key.as_bytes());
+        hash.update([0]);
+        hash.update(value.as_bytes());
+        hash.update([0]);
+    }
+    let digest = hash.finalize();
+    digest
+        .iter()
+        .take(16)
+        .map(|byte| format!("{byte:02x}"))
+        .collect()
 }
 
 /// The chart's Service name for a release (its `common.names.fullname`).
@@ -179,6 +223,12 @@ impl TemplateContext {
             json!({})
         };
         let catalog = &spec.catalog;
+        let credentials_annotation = database
+            .encrypted_data
+            .as_ref()
+            .map(|sealed| (CREDENTIALS_ANNOTATION, credentials_digest(sealed)))
+            .into_iter()
+            .collect();
         Self {
             namespace: spec.namespace.clone(),
             hostname: spec.hostname.clone(),
@@ -216,6 +266,18 @@ impl TemplateContext {
                     database.wait_image.repository,
                     database.wait_image.tag
                 ),
+                credentials_annotation,
+                password_job: format!("{}-database-password", spec.release_name),
+                password_script: PASSWORD_SCRIPT,
+                client_security_context: json!({
+                    "runAsNonRoot": true,
+                    "runAsUser": POSTGRES_CLIENT_UID,
+                    "runAsGroup": POSTGRES_CLIENT_UID,
+                    "allowPrivilegeEscalation": false,
+                    "readOnlyRootFilesystem": true,
+                    "capabilities": { "drop": ["ALL"] },
+                    "seccompProfile": { "type": "RuntimeDefault" },
+                }),
             },
             tls: TlsContext {
                 secret_name: format!("{service_name}-tls"),
@@ -259,6 +321,7 @@ impl TemplateContext {
                 project: spec.argocd.project.clone(),
                 destination_server: spec.argocd.destination_server.clone(),
                 auto_sync: spec.argocd.auto_sync,
+                cascade_delete: spec.argocd.cascade_delete,
             },
             service_name,
             name,

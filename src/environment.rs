@@ -248,6 +248,11 @@ pub struct Database {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[schemars(extend("maxProperties" = limits::ENCRYPTED_KEYS))]
     pub encrypted_data: Option<BTreeMap<String, String>>,
+    /// Where the values in `encryptedData` were sealed for (`stagehand seal` records it):
+    /// the controller unseals them only there. Render refuses when the SealedSecret has
+    /// moved since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sealed_for: Option<SealedFor>,
     /// Persistent volume of the database.
     pub storage: Storage,
     /// Give the Backstage pod an init container that waits until PostgreSQL accepts
@@ -255,6 +260,18 @@ pub struct Database {
     pub wait_for_ready: bool,
     /// Image of that init container; it must provide `pg_isready`.
     pub wait_image: Image,
+}
+
+/// The namespace, Secret name and scope a set of sealed values is bound to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SealedFor {
+    /// The SealedSecret's namespace when it was sealed.
+    pub namespace: String,
+    /// The Secret's name when it was sealed.
+    pub secret_name: String,
+    /// The sealing scope it was sealed with.
+    pub scope: SealingScope,
 }
 
 /// Where the database Secret comes from.
@@ -280,6 +297,15 @@ pub enum SealingScope {
 }
 
 impl SealingScope {
+    /// The scope as the environment file writes it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Strict => "strict",
+            Self::NamespaceWide => "namespace-wide",
+            Self::ClusterWide => "cluster-wide",
+        }
+    }
+
     /// The RSA-OAEP label sealed-secrets binds a value to (its `EncryptionLabel`).
     pub fn label(self, namespace: &str, name: &str) -> String {
         match self {
@@ -467,10 +493,18 @@ pub struct ArgoCd {
     pub destination_server: String,
     /// Sync the chart automatically (with prune and self-heal).
     pub auto_sync: bool,
+    /// Give the Application ArgoCD's resources finalizer, so that deleting it (or its
+    /// overlay folder, under the ApplicationSet) deletes Backstage and PostgreSQL too.
+    #[serde(default = "cascade_delete_default")]
+    pub cascade_delete: bool,
     /// Name of the Application stagehand renders; `<releaseName>-<metadata.name>` when
     /// absent. It must differ from the Application that runs the plugin.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub application_name: Option<String>,
+}
+
+fn cascade_delete_default() -> bool {
+    true
 }
 
 /// JSON-patch operations for one rendered object.

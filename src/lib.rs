@@ -35,6 +35,7 @@ pub mod reading_allow;
 pub mod sealing;
 pub mod secrets;
 pub mod shape;
+pub mod sharing;
 pub mod templates;
 pub mod validate;
 pub mod yaml;

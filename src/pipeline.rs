@@ -116,7 +116,12 @@ fn render_source_with(
         ));
     }
 
-    let findings = validate::validate(&environment);
+    let mut findings = validate::validate(&environment);
+    findings.extend(validate::chart_version(
+        &environment,
+        &crate::base::chart_versions(&defaults),
+        base.folder.is_some(),
+    ));
     let warnings = stop_on_errors(&locator, shape_problems, findings)?;
     // The environment moves into the result: the later stages read it from there.
     let mut rendered = render_documents(environment, &base, skeletons)?;
@@ -264,13 +269,37 @@ fn base_shape(defaults: &Value, base: &Base) -> Vec<Problem> {
     };
     let mut problems = Vec::new();
     for (key, _) in defaults.as_object().into_iter().flatten() {
-        if !matches!(key.as_str(), "apiVersion" | "kind" | "spec") {
+        if !matches!(
+            key.as_str(),
+            "apiVersion" | "kind" | "chartVersions" | "spec"
+        ) {
             problems.push(locate(
                 Finding::error(
                     FieldPath::root().key(key),
                     format!("unknown field `{}` in a base", crate::quote::shorten(key)),
                 )
-                .with_hint("a base's environment.yaml holds apiVersion, kind: Base and spec"),
+                .with_hint(
+                    "a base's environment.yaml holds apiVersion, kind: Base, chartVersions and spec",
+                ),
+            ));
+        }
+    }
+    if let Some(versions) = defaults.get("chartVersions") {
+        let all_versions = versions.as_array().is_some_and(|list| {
+            !list.is_empty()
+                && list.iter().all(|version| {
+                    version
+                        .as_str()
+                        .is_some_and(|text| semver::Version::parse(text).is_ok())
+                })
+        });
+        if !all_versions {
+            problems.push(locate(
+                Finding::error(
+                    FieldPath::root().key("chartVersions"),
+                    "must be a list of the chart versions (MAJOR.MINOR.PATCH) the base was checked with",
+                )
+                .with_hint("e.g. chartVersions: [2.7.0]"),
             ));
         }
     }

@@ -53,6 +53,45 @@ pub const UNSEALED: &str =
 pub const SEAL_COMMAND: &str =
     "stagehand seal ENV --cert CERT, with CERT from kubeseal --fetch-cert";
 
+/// How to seal again for where the SealedSecret now is, for messages.
+pub const RESEAL_COMMAND: &str = "stagehand seal ENV --cert CERT";
+
+/// `spec.chart.version` against the versions the base declares it was written for.
+pub fn chart_version(
+    environment: &Environment,
+    supported: &[String],
+    own_base: bool,
+) -> Option<Finding> {
+    let version = &environment.spec.chart.version;
+    if supported.is_empty()
+        || supported.contains(version)
+        || semver::Version::parse(version).is_err()
+    {
+        return None;
+    }
+    let which = if own_base {
+        "this base"
+    } else {
+        "the built-in base"
+    };
+    Some(
+        Finding::error(
+            FieldPath::root().key("spec").key("chart").key("version"),
+            format!(
+                "chart {} is not a version {which} was written for (it supports {})",
+                crate::quote::shorten(version),
+                supported.join(", ")
+            ),
+        )
+        .with_hint(format!(
+            "use {}; for another chart version, make a base of your own (`base: <folder>`) \
+             whose environment.yaml lists it under chartVersions, and check what it renders \
+             with `stagehand render ENV --expand-chart`",
+            supported.join(" or ")
+        )),
+    )
+}
+
 /// Every problem with `environment`, errors and warnings, in field order.
 pub fn validate(environment: &Environment) -> Vec<Finding> {
     let mut rules = Rules::default();
@@ -259,7 +298,11 @@ impl Rules {
                     .with_hint(format!("seal them: {SEAL_COMMAND}")),
             ),
             (Some(sealed), SecretSource::Sealed) => {
+                let errors_before = self.0.len();
                 self.sealed_data(&at.key("encryptedData"), sealed);
+                if self.0.len() == errors_before {
+                    self.sealed_for(environment);
+                }
             }
             (Some(_), SecretSource::External) => self.0.push(
                 Finding::error(
@@ -301,6 +344,71 @@ impl Rules {
                     }
                 }
             }
+        }
+    }
+
+    /// The sealed values must be bound to where the SealedSecret is now.
+    fn sealed_for(&mut self, environment: &Environment) {
+        let spec = &environment.spec;
+        let database = &spec.database;
+        let at = FieldPath::root()
+            .key("spec")
+            .key("database")
+            .key("sealedFor");
+        let Some(sealed_for) = &database.sealed_for else {
+            self.0.push(
+                Finding::warning(
+                    at,
+                    "encryptedData does not record where it was sealed for (sealed by kubeseal or an older stagehand), so a moved SealedSecret cannot be caught",
+                )
+                .with_hint(format!(
+                    "if it was sealed for this place, add sealedFor: {{namespace: {}, secretName: {}, scope: {}}}",
+                    spec.namespace,
+                    database.secret_name,
+                    database.sealing_scope.name()
+                )),
+            );
+            return;
+        };
+        let moved = [
+            (
+                "namespace",
+                &sealed_for.namespace,
+                &spec.namespace,
+                "spec.namespace",
+            ),
+            (
+                "secretName",
+                &sealed_for.secret_name,
+                &database.secret_name,
+                "spec.database.secretName",
+            ),
+        ]
+        .into_iter()
+        .filter(|(_, then, now, _)| then != now)
+        .map(|(field, then, now, source)| (field, then.as_str(), now.as_str(), source))
+        .chain((sealed_for.scope != database.sealing_scope).then(|| {
+            (
+                "scope",
+                sealed_for.scope.name(),
+                database.sealing_scope.name(),
+                "spec.database.sealingScope",
+            )
+        }));
+        for (field, then, now, source) in moved {
+            self.0.push(
+                Finding::error(
+                    at.key(field),
+                    format!(
+                        "the values were sealed for {field} `{}`, but {source} is `{}`: the controller cannot unseal them",
+                        crate::quote::shorten(then),
+                        crate::quote::shorten(now)
+                    ),
+                )
+                .with_hint(format!(
+                    "seal them again for where they go: {RESEAL_COMMAND} (fresh passwords, for a new database; --from-env-file with the current ones keeps a running database's)"
+                )),
+            );
         }
     }
 

@@ -12,11 +12,12 @@ use crate::cmd::{
     ChartArgs, environments_or_current, keep_until_exit, parse_overrides, render_each, write_stdout,
 };
 use crate::emit::{json_list, out_dir_files, yaml_stream};
-use crate::error::{EXIT_DIFFERENCES, Error, Problem, Result, eprint_problems};
+use crate::error::{EXIT_DIFFERENCES, Error, Problem, Result, Severity, eprint_problems};
 use crate::expand::Expansion;
 use crate::out_dir::{CreatedFolders, Staged, changed_files};
 use crate::overlay::Override;
 use crate::pipeline::{RenderRequest, render};
+use crate::sharing::{Claims, conflicts};
 
 /// Examples shown by `stagehand render --help`.
 pub const EXAMPLES: &str = "\
@@ -120,6 +121,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
         };
         let staged = Staged::write(parent, target, &out_dir_files(&rendered))?;
         Ok(OutDirRender {
+            claims: Claims::of(&rendered),
             name: rendered.name,
             warnings: rendered.warnings,
             output: staged,
@@ -127,6 +129,7 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     });
     let rendered_all = succeeded(outcomes.into_iter().map(|outcome| outcome.and_then(|r| r)))?;
     unique_names(&environments, &rendered_all)?;
+    warn_of_clashes(&rendered_all);
     let mut staged = Vec::with_capacity(rendered_all.len());
     for rendered in rendered_all {
         eprint_problems(&rendered.warnings);
@@ -147,12 +150,14 @@ fn check_out_dir(
     let outcomes = render_each(environments, overrides, expansion, |rendered| {
         OutDirRender {
             output: out_dir_files(&rendered),
+            claims: Claims::of(&rendered),
             name: rendered.name,
             warnings: rendered.warnings,
         }
     });
     let rendered_all = succeeded(outcomes)?;
     unique_names(environments, &rendered_all)?;
+    warn_of_clashes(&rendered_all);
     for rendered in &rendered_all {
         eprint_problems(&rendered.warnings);
     }
@@ -182,8 +187,16 @@ fn check_out_dir(
 /// (`--check`) or the hidden folder they were written into.
 struct OutDirRender<T> {
     name: String,
+    claims: Claims,
     warnings: Vec<Problem>,
     output: T,
+}
+
+/// Environments rendered together that would clash in one cluster: a warning each (an
+/// out-dir is a local matter; `validate` refuses them).
+fn warn_of_clashes<T>(rendered: &[OutDirRender<T>]) {
+    let claims: Vec<Claims> = rendered.iter().map(|one| one.claims.clone()).collect();
+    eprint_problems(&conflicts(&claims, Severity::Warning));
 }
 
 /// The environments that rendered, or, if any failed, every failure printed and the

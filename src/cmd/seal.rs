@@ -10,7 +10,7 @@ use std::time::SystemTime;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use crate::environment::{SecretSource, TargetKind};
+use crate::environment::{SealingScope, SecretSource, TargetKind};
 use crate::error::{Error, Result, eprint_lines};
 use crate::field_path::FieldPath;
 use crate::load::{environment_file_path, read_text_file};
@@ -29,11 +29,16 @@ Examples:
   kubeseal --fetch-cert > cert.pem                           once per cluster
   stagehand seal overlays/minicloud --cert cert.pem          fresh random passwords
   stagehand seal overlays/minicloud --cert cert.pem --from-env-file db.env
-  printf 'password=%s\\n' \"$NEW\" | stagehand seal overlays/minicloud --cert cert.pem \\
-      --key password --from-env-file -                       rotate one key
+  stagehand seal overlays/minicloud --cert cert.pem --rotate password
+      rotate Backstage's password: a fresh one, applied to the running database at the
+      next sync
+  printf 'password=%s\\n' \"$NEW\" |
+      stagehand seal overlays/minicloud --cert cert.pem --rotate password --from-env-file -
 
-The file gets spec.database.encryptedData.{password,postgres-password}; nothing else in it
-changes. Commit it: only the cluster's sealed-secrets controller can decrypt the values.";
+The file gets spec.database.encryptedData.{password,postgres-password} and
+spec.database.sealedFor (where they can be unsealed); nothing else in it changes. Commit
+it: only the cluster's sealed-secrets controller can decrypt the values. A file that is
+sealed already is sealed again only key by key, with --rotate.";
 
 /// Arguments of `seal`.
 #[derive(Debug, clap::Args)]
@@ -48,9 +53,14 @@ pub struct SealArgs {
     /// of generating fresh passwords.
     #[arg(long, value_name = "FILE")]
     pub from_env_file: Option<PathBuf>,
-    /// Seal only this key (rotation); the other keeps its sealed value.
-    #[arg(long, value_name = "NAME", value_parser = DATABASE_SECRET_KEYS)]
+    /// Seal only this key, which is not sealed yet; the other keeps its sealed value.
+    #[arg(long, value_name = "NAME", value_parser = DATABASE_SECRET_KEYS, conflicts_with = "rotate")]
     pub key: Option<String>,
+    /// Replace this sealed key with a fresh value, or the one from --from-env-file; the
+    /// other ciphertexts stay as they are (repeatable). Only `password`: see the README
+    /// for the admin password.
+    #[arg(long, value_name = "NAME", value_parser = DATABASE_SECRET_KEYS)]
+    pub rotate: Vec<String>,
     /// Seal with a certificate whose validity has ended (the controller keeps old keys).
     #[arg(long)]
     pub allow_expired: bool,
@@ -58,6 +68,9 @@ pub struct SealArgs {
 
 /// The field the ciphertexts go into.
 const ENCRYPTED_DATA: [&str; 3] = ["spec", "database", "encryptedData"];
+
+/// The field that records where they were sealed for.
+const SEALED_FOR: [&str; 3] = ["spec", "database", "sealedFor"];
 
 /// Runs `seal`.
 pub fn run(args: &SealArgs) -> Result<ExitCode> {
@@ -70,15 +83,9 @@ pub fn run(args: &SealArgs) -> Result<ExitCode> {
     }
     let certificate = read_certificate(args)?;
     let target = sealed_secret_of(&file)?;
-    let keys: Vec<&str> = match &args.key {
-        Some(key) => vec![key.as_str()],
-        None => DATABASE_SECRET_KEYS.to_vec(),
-    };
     let original = read_text_file(&file, &file.display().to_string())?;
     let document = original.parse_mapping()?;
-    if let Some(key) = &args.key {
-        require_other_keys_sealed(&document, key, &file)?;
-    }
+    let keys = keys_to_seal(args, &document, &target, &file)?;
     let credentials = read_credentials(args, &keys)?;
     let label = target.scope.label(&target.namespace, &target.name);
     let mut sealed = Vec::new();
@@ -92,20 +99,28 @@ pub fn run(args: &SealArgs) -> Result<ExitCode> {
         sealed.push((key.to_string(), value));
     }
     drop(credentials);
-    let edited = set_in_mapping(&original.text, &ENCRYPTED_DATA, &sealed).map_err(|why| {
-        Error::Usage(format!(
-            "{}: cannot write spec.database.encryptedData in place: {why}",
-            file.display()
-        ))
-    })?;
-    check_only_encrypted_data_changed(&document, &edited, &sealed, &file)?;
+    let record = target.record();
+    let edited = set_in_mapping(&original.text, &ENCRYPTED_DATA, &sealed)
+        .and_then(|text| set_in_mapping(&text, &SEALED_FOR, &record))
+        .map_err(|why| {
+            Error::Usage(format!(
+                "{}: cannot write spec.database.encryptedData in place: {why}",
+                file.display()
+            ))
+        })?;
+    check_only_sealed_fields_changed(
+        &document,
+        &edited,
+        &[(&ENCRYPTED_DATA, &sealed), (&SEALED_FOR, &record)],
+        &file,
+    )?;
     write_in_place(&file, &edited)?;
     eprint_lines([format!(
         "sealed {} for SealedSecret {}/{} ({} scope, {}-bit key{}) into {}",
         keys.join(" and "),
         target.namespace,
         target.name,
-        target.scope_name,
+        target.scope.name(),
         certificate.bits,
         match &args.from_env_file {
             Some(_) => "",
@@ -126,21 +141,47 @@ pub fn run(args: &SealArgs) -> Result<ExitCode> {
 struct SealTarget {
     namespace: String,
     name: String,
-    scope: crate::environment::SealingScope,
-    scope_name: &'static str,
+    scope: SealingScope,
+    /// The PostgreSQL pod, for the admin password's manual procedure.
+    postgres_pod: String,
+}
+
+impl SealTarget {
+    /// The `sealedFor` entries that record this target.
+    fn record(&self) -> Vec<(String, String)> {
+        vec![
+            ("namespace".into(), self.namespace.clone()),
+            ("secretName".into(), self.name.clone()),
+            ("scope".into(), self.scope.name().into()),
+        ]
+    }
+
+    /// Whether `document`'s sealed values were sealed for somewhere else (by its record).
+    fn moved_from(&self, document: &Value) -> Option<String> {
+        let recorded = document.pointer("/spec/database/sealedFor")?;
+        let field = |name: &str| recorded.get(name).and_then(Value::as_str).unwrap_or("");
+        let then = (field("namespace"), field("secretName"), field("scope"));
+        (then
+            != (
+                self.namespace.as_str(),
+                self.name.as_str(),
+                self.scope.name(),
+            ))
+            .then(|| format!("{}/{} ({} scope)", then.0, then.1, then.2))
+    }
 }
 
 /// Renders the environment (its current sealed values left out, so that re-sealing works
 /// whatever they hold) and reads the SealedSecret it would apply.
 fn sealed_secret_of(file: &Path) -> Result<SealTarget> {
-    let without_sealed_values = Override {
-        path: FieldPath::parse_dotted(&ENCRYPTED_DATA.join(".")),
+    let without = |field: &[&str]| Override {
+        path: FieldPath::parse_dotted(&field.join(".")),
         value: Value::Null,
         source: OverrideSource::CommandLine,
     };
     let rendered = render(&RenderRequest {
         environment: file.to_path_buf(),
-        overrides: vec![without_sealed_values],
+        overrides: vec![without(&ENCRYPTED_DATA), without(&SEALED_FOR)],
         ..RenderRequest::default()
     })?;
     let database = &rendered.environment.spec.database;
@@ -156,11 +197,10 @@ fn sealed_secret_of(file: &Path) -> Result<SealTarget> {
         namespace: text("/metadata/namespace"),
         name: text("/metadata/name"),
         scope: database.sealing_scope,
-        scope_name: match database.sealing_scope {
-            crate::environment::SealingScope::Strict => "strict",
-            crate::environment::SealingScope::NamespaceWide => "namespace-wide",
-            crate::environment::SealingScope::ClusterWide => "cluster-wide",
-        },
+        postgres_pod: format!(
+            "{}-0",
+            crate::context::postgres_host(&rendered.environment.spec.release_name)
+        ),
     })
 }
 
@@ -195,47 +235,135 @@ fn read_credentials(args: &SealArgs, keys: &[&str]) -> Result<Credentials> {
     } else {
         source.display().to_string()
     };
-    parse_env_file(&text, &display, keys).map_err(Error::Usage)
+    parse_env_file(&text, &display, keys, &DATABASE_SECRET_KEYS).map_err(Error::Usage)
 }
 
-/// `--key` re-seals one key; the other must already be sealed, or the Secret would lack it.
-fn require_other_keys_sealed(document: &Value, key: &str, file: &Path) -> Result<()> {
-    let sealed = document.pointer("/spec/database/encryptedData");
-    for other in DATABASE_SECRET_KEYS.iter().filter(|other| **other != key) {
-        if sealed.and_then(|data| data.get(*other)).is_none() {
-            return Err(Error::Usage(format!(
-                "{}: `{other}` is not sealed yet; seal both keys first (without --key)",
-                file.display()
+/// The keys this run seals. A sealed key is replaced only when `--rotate` names it: the
+/// database applies its passwords only at its first boot, so a silent re-seal would leave
+/// the Secret and the running database disagreeing. Values sealed for another place (by
+/// their `sealedFor` record) cannot be unsealed anyway and count as not sealed.
+fn keys_to_seal<'a>(
+    args: &'a SealArgs,
+    document: &Value,
+    target: &SealTarget,
+    file: &Path,
+) -> Result<Vec<&'a str>> {
+    let shown = file.display();
+    let moved_from = target.moved_from(document);
+    let sealed: Vec<&str> = match (
+        &moved_from,
+        document.pointer("/spec/database/encryptedData"),
+    ) {
+        (None, Some(Value::Object(data))) => DATABASE_SECRET_KEYS
+            .iter()
+            .copied()
+            .filter(|key| data.contains_key(*key))
+            .collect(),
+        _ => Vec::new(),
+    };
+    if let Some(place) = &moved_from {
+        eprint_lines([format!(
+            "{shown}: the sealed values were sealed for {place}, where this environment no longer \
+             puts its SealedSecret; sealing afresh for {}/{}",
+            target.namespace, target.name
+        )]);
+    }
+    if !args.rotate.is_empty() {
+        if args.rotate.iter().any(|key| key == "postgres-password") {
+            return Err(Error::Usage(admin_rotation_procedure(
+                target,
+                &shown.to_string(),
             )));
         }
+        if let Some(key) = args
+            .rotate
+            .iter()
+            .find(|key| !sealed.contains(&key.as_str()))
+        {
+            return Err(Error::Usage(format!(
+                "{shown}: `{key}` is not sealed yet, so there is nothing to rotate; seal it \
+                 without --rotate"
+            )));
+        }
+        let mut keys: Vec<&str> = args.rotate.iter().map(String::as_str).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        return Ok(keys);
     }
-    Ok(())
+    if let Some(key) = &args.key {
+        if sealed.contains(&key.as_str()) {
+            return Err(Error::Usage(format!(
+                "{shown}: `{key}` is sealed already; to replace it, rotate it: stagehand seal \
+                 {shown} --cert CERT --rotate {key} (nothing was written)"
+            )));
+        }
+        if let Some(other) = DATABASE_SECRET_KEYS
+            .iter()
+            .find(|other| **other != key && !sealed.contains(other))
+        {
+            return Err(Error::Usage(format!(
+                "{shown}: `{other}` is not sealed yet; seal both keys first (without --key)"
+            )));
+        }
+        return Ok(vec![key.as_str()]);
+    }
+    if !sealed.is_empty() {
+        return Err(Error::Usage(format!(
+            "{shown}: spec.database.encryptedData holds sealed values already, and sealing again \
+             would give the Secret passwords the running database does not have (PostgreSQL \
+             applies them only at its first boot); nothing was written. To change Backstage's \
+             password, rotate it: stagehand seal {shown} --cert CERT --rotate password"
+        )));
+    }
+    Ok(DATABASE_SECRET_KEYS.to_vec())
 }
 
+/// Why `--rotate postgres-password` is refused, and the procedure to follow instead.
+fn admin_rotation_procedure(target: &SealTarget, file: &str) -> String {
+    format!(
+        "{file}: --rotate postgres-password is refused: PostgreSQL keeps its admin password in \
+         its volume, and only the running database can change it. Nothing was written. Rotate \
+         it by hand, in this order:
+  1. set the new password in the running database (it asks for it twice):
+     kubectl -n {namespace} exec -it {pod} -- sh -c 'PGPASSWORD=\"$POSTGRES_POSTGRES_PASSWORD\" psql -U postgres -c \"\\password postgres\"'
+  2. delete the `postgres-password:` entry of spec.database.encryptedData in {file}
+  3. seal the same password:
+     printf 'postgres-password=%s\\n' \"$NEW\" | stagehand seal {file} --cert CERT --key postgres-password --from-env-file -
+  4. commit, and sync",
+        namespace = target.namespace,
+        pod = target.postgres_pod,
+    )
+}
+
+/// One mapping the in-place edit sets: its path from the root, and the entries it holds.
+type SealedField<'a> = (&'a [&'a str; 3], &'a [(String, String)]);
+
 /// Reads the edited text back: it must be the original document with only the sealed
-/// values set, or nothing is written.
-fn check_only_encrypted_data_changed(
+/// fields set (each path, with its entries), or nothing is written.
+fn check_only_sealed_fields_changed(
     original: &Value,
     edited: &str,
-    sealed: &[(String, String)],
+    fields: &[SealedField<'_>],
     file: &Path,
 ) -> Result<()> {
     let mut expected = original.clone();
-    let mut node = &mut expected;
-    for key in ENCRYPTED_DATA {
-        if !node.get(key).is_some_and(Value::is_object) {
-            node[key] = Value::Object(serde_json::Map::new());
+    for (path, entries) in fields {
+        let mut node = &mut expected;
+        for key in path.iter() {
+            if !node.get(*key).is_some_and(Value::is_object) {
+                node[*key] = Value::Object(serde_json::Map::new());
+            }
+            node = &mut node[*key];
         }
-        node = &mut node[key];
-    }
-    for (key, value) in sealed {
-        node[key.as_str()] = Value::from(value.as_str());
+        for (key, value) in entries.iter() {
+            node[key.as_str()] = Value::from(value.as_str());
+        }
     }
     match parse_document(edited) {
         Ok(actual) if actual == expected => Ok(()),
         _ => Err(Error::Usage(format!(
-            "{}: the in-place edit would change more than spec.database.encryptedData; nothing \
-             was written (set the values by hand, or report this file's layout)",
+            "{}: the in-place edit would change more than spec.database.encryptedData and \
+             sealedFor; nothing was written (set the values by hand, or report this file's layout)",
             file.display()
         ))),
     }

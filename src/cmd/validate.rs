@@ -5,10 +5,13 @@ use std::process::ExitCode;
 
 use crate::cmd::{environments_or_current, parse_overrides, render_each, write_stdout};
 use crate::error::{EXIT_ERROR, Error, Result, Severity, eprint_lines, eprint_problems};
+use crate::sharing::{Claims, conflicts};
 
 /// Examples shown by `stagehand validate --help`.
-pub const EXAMPLES: &str =
-    "Examples:\n  stagehand validate overlays/minicloud\n  stagehand validate overlays/*";
+pub const EXAMPLES: &str = "\
+Examples:
+  stagehand validate overlays/minicloud
+  stagehand validate overlays/*        also: no two share objects, a hostname or an Application";
 
 /// Arguments of `validate`.
 #[derive(Debug, clap::Args)]
@@ -29,12 +32,14 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
     let mut valid = Vec::new();
     let environments = environments_or_current(&args.environments);
     let outcomes = render_each(&environments, &overrides, None, |rendered| {
-        rendered.warnings
+        (Claims::of(&rendered), rendered.warnings)
     });
+    let mut claims = Vec::new();
     for (environment, outcome) in environments.iter().zip(outcomes) {
         let problems = match outcome {
-            Ok(warnings) => {
+            Ok((claim, warnings)) => {
                 valid.push(environment.display().to_string());
+                claims.push(claim);
                 warnings
             }
             Err(Error::Invalid(problems)) => problems,
@@ -51,6 +56,13 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
             }
         }
         eprint_problems(&problems);
+    }
+    // Environments that are each valid may still clash where they are deployed.
+    let clashes = conflicts(&claims, Severity::Error);
+    if !clashes.is_empty() {
+        errors += clashes.len();
+        eprint_problems(&clashes);
+        valid.clear();
     }
     let ok: String = valid
         .iter()

@@ -14,6 +14,9 @@ pub const GENERATED_LENGTH: usize = 40;
 
 const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 
+/// The fewest characters a password given in a file may have.
+pub const MINIMUM_LENGTH: usize = 16;
+
 /// Values by key, zeroized on drop.
 pub type Credentials = BTreeMap<String, Zeroizing<String>>;
 
@@ -49,9 +52,15 @@ pub fn generate(keys: &[&str]) -> Result<Credentials, String> {
     Ok(credentials)
 }
 
-/// Reads `keys` from `text` (a `--from-env-file` file named `display`); other keys, a
-/// repeated key, a missing or empty one are errors naming the key and line, never a value.
-pub fn parse_env_file(text: &str, display: &str, keys: &[&str]) -> Result<Credentials, String> {
+/// Reads `keys` from `text` (a `--from-env-file` file named `display`); the other `known`
+/// keys are skipped. Unknown keys, a repeated key, a missing, empty or short one are
+/// errors naming the key and line, never a value.
+pub fn parse_env_file(
+    text: &str,
+    display: &str,
+    keys: &[&str],
+    known: &[&str],
+) -> Result<Credentials, String> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let mut credentials = Credentials::new();
     for (index, line) in text.split('\n').enumerate() {
@@ -68,15 +77,25 @@ pub fn parse_env_file(text: &str, display: &str, keys: &[&str]) -> Result<Creden
             ));
         };
         let key = key.trim_end();
+        if !keys.contains(&key) && known.contains(&key) {
+            continue;
+        }
         if !keys.contains(&key) {
             let shown = crate::quote::shorten(key);
-            let expected = keys.join(" and ");
+            let expected = known.join(" and ");
             return Err(format!(
                 "{display}:{number}: `{shown}` is not a key this Secret holds; expected {expected}"
             ));
         }
         if value.is_empty() {
             return Err(format!("{display}:{number}: `{key}` is empty"));
+        }
+        if value.chars().count() < MINIMUM_LENGTH {
+            return Err(format!(
+                "{display}:{number}: `{key}` is shorter than {MINIMUM_LENGTH} characters; give a \
+                 longer password, or leave out --from-env-file for a generated one of \
+                 {GENERATED_LENGTH}"
+            ));
         }
         if credentials
             .insert(key.to_string(), Zeroizing::new(value.to_string()))
@@ -113,18 +132,26 @@ mod tests {
     fn env_files_read_like_kubectl_and_errors_never_quote_values() {
         let keys = ["password", "postgres-password"];
         let read = parse_env_file(
-            "# comment\n\npassword=s3cret=x\r\npostgres-password= spaced \n",
+            "# comment\n\npassword=s3cret=x-made-up-16\r\npostgres-password= spaced made up \n",
             "f",
+            &keys,
             &keys,
         )
         .unwrap();
-        assert_eq!(read["password"].as_str(), "s3cret=x");
-        assert_eq!(read["postgres-password"].as_str(), " spaced ");
+        assert_eq!(read["password"].as_str(), "s3cret=x-made-up-16");
+        assert_eq!(read["postgres-password"].as_str(), " spaced made up ");
         for (text, expected) in [
-            ("password=hunter2\n", "f: `postgres-password` is missing"),
             (
-                "password=hunter2\npassword=hunter3\npostgres-password=x\n",
+                "password=hunter2-made-up-pass\n",
+                "f: `postgres-password` is missing",
+            ),
+            (
+                "password=hunter2-made-up-pass\npassword=hunter3-made-up-pass\n",
                 "f:2: `password` is set twice",
+            ),
+            (
+                "password=hunter2-15-char\npostgres-password=hunter3-made-up-pass\n",
+                "f:1: `password` is shorter than 16 characters",
             ),
             ("hunter2\n", "f:1: the line is not KEY=VALUE"),
             ("token=hunter2\n", "f:1: `token` is not a key"),
@@ -133,7 +160,7 @@ mod tests {
                 "f:1: `password` is empty",
             ),
         ] {
-            let message = parse_env_file(text, "f", &keys).unwrap_err();
+            let message = parse_env_file(text, "f", &keys, &keys).unwrap_err();
             assert!(message.starts_with(expected), "{message}");
             assert!(!message.contains("hunter"), "{message}");
         }

@@ -246,7 +246,7 @@ fn insert_entries(
     let last_end = mapping
         .entries
         .last()
-        .and_then(|(_, key, node)| single_line_end(source, key, node));
+        .and_then(|(_, key, node)| entry_end(source, key, node));
     let start = match last_end {
         Some(end) => {
             let after = source.line_end(end);
@@ -262,6 +262,21 @@ fn insert_entries(
         end: start,
         text,
     })
+}
+
+/// The byte where an entry ends: its value's, when key and value share one line, or a
+/// nested block mapping's last entry's.
+fn entry_end(source: &Source<'_>, key: &Marker, node: &Node) -> Option<usize> {
+    match node {
+        Node::Mapping(Mapping {
+            flow_close: None,
+            entries,
+        }) => {
+            let (_, last_key, last) = entries.last()?;
+            entry_end(source, last_key, last)
+        }
+        _ => single_line_end(source, key, node),
+    }
 }
 
 /// The byte where an entry's value ends, when key and value share one line.

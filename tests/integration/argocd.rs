@@ -36,17 +36,6 @@ pub fn repository_copy() -> (tempfile::TempDir, PathBuf) {
         root.join("base/environment.yaml"),
     )
     .unwrap();
-    // ArgoCD must never get placeholders: seal every overlay, for a certificate whose key
-    // nobody has (tests/fixtures/sealing/README.md).
-    for overlay in ["overlays/minicloud", "overlays/dev", "overlays/prod"] {
-        Stagehand::new([
-            "seal".as_ref(),
-            root.join(overlay).as_os_str(),
-            "--cert".as_ref(),
-            repo().join("tests/fixtures/sealing/cert.pem").as_os_str(),
-        ])
-        .succeeds();
-    }
     (dir, root)
 }
 

@@ -17,7 +17,7 @@ mod process;
 use crate::support::{Need, available, repo};
 use backend::Backend;
 use catalog::CatalogServer;
-use deployment::{Rendered, Secret, env, lookup, probes};
+use deployment::{Pod, Rendered, Secret, env, lookup, made_up_password, probes};
 use postgres::{FirstBoot, Postgres};
 use process::{Server, free_port};
 use serde_json::Value;
@@ -147,6 +147,17 @@ impl Stack {
                 }
             })
             .collect()
+    }
+
+    /// Starts the rendered wait-for-postgres init container's command, its env remapped.
+    fn start_init_container(&self) -> Server {
+        let init = self.rendered.backend_pod().init("wait-for-postgres");
+        let init_env = self.to_loopback(env(init, &self.secret), "PGHOST", "PGPORT");
+        Server::start(
+            "wait-for-postgres",
+            Pod::command(init, init_env),
+            &self.dir.path().join("init.log"),
+        )
     }
 
     /// Starts the backend and waits until it is ready.
@@ -418,25 +429,7 @@ fn the_wait_for_postgres_init_container_holds_the_backend_until_postgres_is_up()
         return;
     }
     let mut stack = Stack::prepare("overlays/minicloud", &[], false);
-    let init = stack.rendered.backend_pod().init("wait-for-postgres");
-    let init_env = stack.to_loopback(env(init, &stack.secret), "PGHOST", "PGPORT");
-    let command: Vec<&str> = init["command"]
-        .as_array()
-        .expect("the init container's command")
-        .iter()
-        .map(|part| part.as_str().unwrap())
-        .collect();
-    let mut waiting = std::process::Command::new(command[0]);
-    waiting
-        .args(&command[1..])
-        .env_clear()
-        .env("PATH", Postgres::path_with_bin_dir())
-        .envs(init_env);
-    let mut init = Server::start(
-        "wait-for-postgres",
-        waiting,
-        &stack.dir.path().join("init.log"),
-    );
+    let mut init = stack.start_init_container();
     // Postgres comes up 4 s later (in the cluster: its first boot); the command must wait.
     std::thread::sleep(Duration::from_secs(4));
     assert!(
@@ -462,5 +455,109 @@ fn the_wait_for_postgres_init_container_holds_the_backend_until_postgres_is_up()
             "the backend did not connect the first time:\n{log}"
         );
     }
+    backend.stop();
+}
+
+/// The database password Job, as ArgoCD runs it at each sync: a rotated `password`
+/// reaches the running PostgreSQL, the init container holds the restarted Backstage
+/// until it has, and the pod template changes so that Backstage restarts at all.
+#[test]
+fn a_rotated_password_reaches_the_running_database_before_backstage_restarts() {
+    if !tier_available() {
+        return;
+    }
+    // A copy of the example environment, sealed (with the example certificate) already.
+    let copy = tempfile::tempdir().unwrap();
+    let environment = copy.path().join("environment.yaml");
+    std::fs::copy(
+        repo().join("overlays/minicloud/environment.yaml"),
+        &environment,
+    )
+    .unwrap();
+    let mut stack = Stack::prepare(environment.to_str().unwrap(), &[], false);
+    stack.postgres.start();
+    let before = stack.rendered.backend_template().clone();
+    let old = stack.secret.values["password"].clone();
+
+    // 1. Rotate with stagehand seal: only `password` changes in the file.
+    let sealed_before: Value = crate::support::read_yaml(&environment);
+    let new = made_up_password();
+    let run = crate::support::Stagehand::new(["seal"])
+        .arg(&environment)
+        .arg("--cert")
+        .arg(repo().join("tests/fixtures/sealing/cert.pem"))
+        .args(["--rotate", "password", "--from-env-file", "-"])
+        .run_with_stdin(&format!("password={new}\n"));
+    assert_eq!(run.code, 0, "seal --rotate: {}", run.stderr);
+    let sealed_after: Value = crate::support::read_yaml(&environment);
+    let data = |file: &Value, key: &str| file["spec"]["database"]["encryptedData"][key].clone();
+    assert_eq!(
+        data(&sealed_before, "postgres-password"),
+        data(&sealed_after, "postgres-password")
+    );
+    assert_ne!(
+        data(&sealed_before, "password"),
+        data(&sealed_after, "password")
+    );
+
+    // 2. The pod template changes (only in stagehand's annotation), so Backstage restarts.
+    stack.rendered = Rendered::render(&environment, &[stack.catalog.set_locations()]);
+    let after = stack.rendered.backend_template();
+    assert_ne!(
+        &before, after,
+        "the rotation leaves the pod template as it was"
+    );
+    let annotation = |template: &Value| {
+        template["metadata"]["annotations"]["stagehand/database-credentials"].clone()
+    };
+    assert_ne!(annotation(&before), annotation(after));
+    assert_eq!(
+        before["metadata"]["annotations"]["checksum/app-config"],
+        after["metadata"]["annotations"]["checksum/app-config"]
+    );
+    stack.secret.values.insert("password".into(), new.clone());
+
+    // 3. The restarted pod's init container waits: the database still has the old one.
+    let mut init = stack.start_init_container();
+    std::thread::sleep(Duration::from_secs(4));
+    assert!(
+        init.exited().is_none(),
+        "the init container let Backstage start before the new password was applied:\n{}",
+        init.log()
+    );
+
+    // 4. The Job, as rendered, applies it with the admin login from the same Secret.
+    let job = stack.rendered.job_pod("backstage-database-password");
+    let job_env = stack.to_loopback(env(job.main(), &stack.secret), "PGHOST", "PGPORT");
+    let mut applying = Server::start(
+        "database-password job",
+        Pod::command(job.main(), job_env),
+        &stack.dir.path().join("job.log"),
+    );
+    let status = applying.wait_exit(Duration::from_secs(60));
+    assert!(status.success(), "the Job: {status}:\n{}", applying.log());
+    assert!(
+        !applying.log().contains(&new),
+        "the Job printed the password"
+    );
+    let status = init.wait_exit(Duration::from_secs(30));
+    assert!(
+        status.success(),
+        "wait-for-postgres: {status}:\n{}",
+        init.log()
+    );
+    let user = &stack.boot.user;
+    let database = &stack.boot.database;
+    assert!(stack.postgres.logs_in(user, &new, database));
+    assert!(!stack.postgres.logs_in(user, &old, database));
+
+    // 5. Backstage, restarted with the Secret's new value, connects and reads the catalog.
+    let mut backend = stack.start_backend();
+    let token = guest_token(&backend);
+    assert_catalog_read(&mut backend, &token);
+    assert!(
+        !stack.postgres.log().contains(&new),
+        "the server logged the new password"
+    );
     backend.stop();
 }

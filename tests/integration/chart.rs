@@ -74,6 +74,7 @@ fn the_whole_deployment_in_a_fixed_order_each_object_in_its_namespace() {
             "Service/backstage-postgresql-hl",
             "Deployment/backstage",
             "StatefulSet/backstage-postgresql",
+            "Job/backstage-database-password",
         ]
     );
     for object in &objects {
@@ -237,7 +238,7 @@ fn rules_across_objects_report_every_problem_by_object_and_field() {
         errors,
         [
             "error: Ingress/backstage: spec.rules[0].http.paths[0].backend.service.name: names the Service `backstage`, which no rendered object is",
-            "error: Deployment/portal: spec.template.spec.initContainers[0].env[3].name: container `wait-for-postgres` sets the env var PGHOST a second time (the API server keeps the last; ArgoCD's diff and server-side apply fail on it)",
+            "error: Deployment/portal: spec.template.spec.initContainers[0].env[5].name: container `wait-for-postgres` sets the env var PGHOST a second time (the API server keeps the last; ArgoCD's diff and server-side apply fail on it)",
             "error: Deployment/portal: spec.template.spec.securityContext.fsGrup: unknown field `fsGrup` for apps/v1 Deployment",
         ]
     );
@@ -253,7 +254,7 @@ fn an_external_secret_says_which_keys_it_must_hold() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_contains(
         &run.stderr,
-        "spec.database.secret: the Secret `backstage-postgres-secret` is external, so its keys cannot be checked: it must hold password (read by Deployment/backstage), password (read by StatefulSet/backstage-postgresql), postgres-password (read by StatefulSet/backstage-postgresql)",
+        "spec.database.secret: the Secret `backstage-postgres-secret` is external, so its keys cannot be checked: it must hold password (read by Deployment/backstage), password (read by Job/backstage-database-password), password (read by StatefulSet/backstage-postgresql), postgres-password (read by Job/backstage-database-password), postgres-password (read by StatefulSet/backstage-postgresql)",
     );
 }
 
@@ -363,9 +364,9 @@ fn diff_shows_what_the_chart_makes_of_a_change() {
     assert!(!minicloud.contains("Application"), "{minicloud}");
     let prod = section("overlays/prod");
     let config_map = prod
-        .split("**ConfigMap backstage/backstage-app-config** (changed)")
+        .split("**ConfigMap backstage-prod/backstage-app-config** (changed)")
         .nth(1)
-        .expect("the app-config ConfigMap changed");
+        .unwrap_or_else(|| panic!("the app-config ConfigMap changed: {prod}"));
     let config_map = config_map.split("**").next().unwrap_or_default();
     // The app-config is a multi-line string: it diffs line by line.
     assert_contains(

@@ -305,6 +305,7 @@ fn sealed_values_are_never_printed_only_the_keys_that_changed() {
         )
     };
     let file = "overlays/minicloud/environment.yaml";
+    crate::support::unsealed_overlay("minicloud", &repository.root.join(file));
     repository.edit(file, "secretName: backstage-postgres-secret", &sealed(&old));
     repository.commit("seal");
     repository.edit(file, &old, &new);
@@ -533,5 +534,5 @@ fn two_rendered_folders_or_two_environment_files_compare_directly() {
         &files.stdout,
         "--- Ingress backstage-dev/backstage: removed",
     );
-    assert_contains(&files.stdout, "--- Ingress backstage/backstage: added");
+    assert_contains(&files.stdout, "--- Ingress backstage-prod/backstage: added");
 }

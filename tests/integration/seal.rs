@@ -90,7 +90,7 @@ sys.stdout.write(AESGCM(session).decrypt(b"\0" * 12, data[2 + size:], None).deco
 fn sealing_setup() -> (tempfile::TempDir, PathBuf, KeyPair) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("environment.yaml");
-    std::fs::copy(repo().join("overlays/minicloud/environment.yaml"), &file).unwrap();
+    crate::support::unsealed_overlay("minicloud", &file);
     let keys = key_pair(dir.path(), "rsa", 2048, -1, 365);
     (dir, file, keys)
 }
@@ -123,13 +123,23 @@ fn sealing_writes_two_fresh_passwords_the_controller_can_decrypt_and_nothing_els
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(run.stdout, "");
     let after = std::fs::read_to_string(&file).unwrap();
-    // Every other byte stays: the change is three inserted lines.
+    // Every other byte stays: the change is seven inserted lines, the values and where
+    // they were sealed for.
     let inserted: Vec<&str> = after
         .lines()
         .filter(|line| !before.lines().any(|old| old == *line))
         .collect();
-    assert_eq!(inserted.len(), 3, "{after}");
+    assert_eq!(inserted.len(), 7, "{after}");
     assert_eq!(inserted[0], "    encryptedData:");
+    assert_eq!(
+        inserted[3..],
+        [
+            "    sealedFor:",
+            "      namespace: backstage",
+            "      secretName: backstage-postgres-secret",
+            "      scope: strict"
+        ]
+    );
     let without: String = after
         .split_inclusive('\n')
         .filter(|line| !inserted.contains(&line.trim_end_matches('\n')))
@@ -141,8 +151,9 @@ fn sealing_writes_two_fresh_passwords_the_controller_can_decrypt_and_nothing_els
     for key in ["password", "postgres-password"] {
         let value = sealed[key].as_str().unwrap();
         let plaintext = unseal(&keys.key, value, STRICT_LABEL).unwrap();
-        assert!(
-            plaintext.len() >= 32,
+        assert_eq!(
+            plaintext.len(),
+            40,
             "{key} is {} characters",
             plaintext.len()
         );
@@ -180,7 +191,7 @@ fn credentials_from_an_env_file_or_stdin_and_one_key_rotated() {
     let env_file = dir.path().join("db.env");
     std::fs::write(
         &env_file,
-        "# as for kubectl create secret --from-env-file\npassword=first-Pass=word\npostgres-password=admin pass\n",
+        "# as for kubectl create secret --from-env-file\npassword=first-Pass=word-made-up\npostgres-password=admin pass made up\n",
     )
     .unwrap();
     let run = seal(
@@ -192,32 +203,114 @@ fn credentials_from_an_env_file_or_stdin_and_one_key_rotated() {
     let sealed = encrypted_data(&file);
     let read =
         |key: &str, data: &Value| unseal(&keys.key, data[key].as_str().unwrap(), STRICT_LABEL);
-    assert_eq!(read("password", &sealed).unwrap(), "first-Pass=word");
-    assert_eq!(read("postgres-password", &sealed).unwrap(), "admin pass");
+    assert_eq!(
+        read("password", &sealed).unwrap(),
+        "first-Pass=word-made-up"
+    );
+    assert_eq!(
+        read("postgres-password", &sealed).unwrap(),
+        "admin pass made up"
+    );
     assert!(!run.stderr.contains("first-Pass"), "{}", run.stderr);
 
     // Rotation: only `password` changes, from stdin.
-    let rotation = Stagehand::new(["seal".as_ref(), file.as_os_str(), "--cert".as_ref()])
-        .arg(&keys.cert)
-        .args(["--key", "password", "--from-env-file", "-"])
-        .run_with_stdin("password=rotated-Value\n");
+    let rotate = |args: &[&str], input: &str| {
+        Stagehand::new(["seal".as_ref(), file.as_os_str(), "--cert".as_ref()])
+            .arg(&keys.cert)
+            .args(args)
+            .run_with_stdin(input)
+    };
+    let rotation = rotate(
+        &["--rotate", "password", "--from-env-file", "-"],
+        "password=rotated-Value-made-up\n",
+    );
     assert_eq!(rotation.code, 0, "{}", rotation.stderr);
     let rotated = encrypted_data(&file);
-    assert_eq!(read("password", &rotated).unwrap(), "rotated-Value");
+    assert_eq!(read("password", &rotated).unwrap(), "rotated-Value-made-up");
     assert_eq!(rotated["postgres-password"], sealed["postgres-password"]);
+    // A generated rotation: 40 characters, the admin's ciphertext untouched.
+    let generated = rotate(&["--rotate", "password"], "");
+    assert_eq!(generated.code, 0, "{}", generated.stderr);
+    let regenerated = encrypted_data(&file);
+    assert_eq!(read("password", &regenerated).unwrap().len(), 40);
+    assert_eq!(
+        regenerated["postgres-password"],
+        sealed["postgres-password"]
+    );
 
-    // Errors name the key and line, never a value.
-    std::fs::write(&env_file, "password=hunter2-secret\n").unwrap();
+    // A sealed file is not sealed again without --rotate; --key on a sealed key, the
+    // admin password and a short value are refused too; none of them changes a byte.
+    let sealed_text = std::fs::read_to_string(&file).unwrap();
+    let shown = file.display();
+    for (args, input, expected) in [
+        (
+            &[][..],
+            "",
+            format!(
+                "error: {shown}: spec.database.encryptedData holds sealed values already, and \
+                 sealing again would give the Secret passwords the running database does not have \
+                 (PostgreSQL applies them only at its first boot); nothing was written. To change \
+                 Backstage's password, rotate it: stagehand seal {shown} --cert CERT --rotate password\n"
+            ),
+        ),
+        (
+            &["--key", "password"][..],
+            "",
+            format!(
+                "error: {shown}: `password` is sealed already; to replace it, rotate it: stagehand \
+                 seal {shown} --cert CERT --rotate password (nothing was written)\n"
+            ),
+        ),
+        (
+            &["--rotate", "postgres-password"][..],
+            "",
+            format!("error: {shown}: --rotate postgres-password is refused: PostgreSQL keeps"),
+        ),
+        (
+            &["--rotate", "password", "--from-env-file", "-"][..],
+            "password=hunter2-15-char\n",
+            "error: stdin:1: `password` is shorter than 16 characters; give a longer password, or \
+             leave out --from-env-file for a generated one of 40\n"
+                .to_string(),
+        ),
+    ] {
+        let run = rotate(args, input);
+        assert_eq!((run.code, run.stdout.as_str()), (2, ""), "{args:?}");
+        assert!(
+            run.stderr.starts_with(&expected),
+            "{args:?}: {}",
+            run.stderr
+        );
+        assert!(!run.stderr.contains("hunter2"), "{}", run.stderr);
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), sealed_text);
+    }
+    let admin = rotate(&["--rotate", "postgres-password"], "");
+    for step in [
+        "kubectl -n backstage exec -it backstage-postgresql-0 -- sh -c 'PGPASSWORD=\"$POSTGRES_POSTGRES_PASSWORD\" psql -U postgres -c \"\\password postgres\"'",
+        "delete the `postgres-password:` entry of spec.database.encryptedData",
+        "--key postgres-password --from-env-file -",
+    ] {
+        assert_contains(&admin.stderr, step);
+    }
+    let rotated = regenerated;
+
+    // Errors name the key and line, never a value; the key not rotated may be there.
+    std::fs::write(&env_file, "postgres-password=hunter2-secret-made-up\n").unwrap();
     let run = seal(
         &file,
         &keys.cert,
-        &["--from-env-file", env_file.to_str().unwrap()],
+        &[
+            "--rotate",
+            "password",
+            "--from-env-file",
+            env_file.to_str().unwrap(),
+        ],
     );
     assert_eq!((run.code, run.stdout.as_str()), (2, ""));
     assert_eq!(
         run.stderr,
         format!(
-            "error: {}: `postgres-password` is missing (a line `postgres-password=...`)\n",
+            "error: {}: `password` is missing (a line `password=...`)\n",
             env_file.display()
         )
     );
@@ -319,6 +412,7 @@ fn certificates_are_checked_and_say_what_was_found() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_contains(&run.stderr, "warning: ");
     assert_contains(&run.stderr, "the certificate expired on ");
+    std::fs::write(&file, &before).unwrap();
     let run = seal(&file, &big.cert, &[]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let value = encrypted_data(&file)["password"]
@@ -379,11 +473,7 @@ fn generate_refuses_placeholders_naming_both_ways_out() {
     let dir = tempfile::tempdir().unwrap();
     let app = dir.path().join("overlays/minicloud");
     std::fs::create_dir_all(&app).unwrap();
-    std::fs::copy(
-        repo().join("overlays/minicloud/environment.yaml"),
-        app.join("environment.yaml"),
-    )
-    .unwrap();
+    crate::support::unsealed_overlay("minicloud", &app.join("environment.yaml"));
     let generate = || {
         Stagehand::new(["generate"])
             .current_dir(&app)

@@ -151,6 +151,14 @@ fn values_hold_every_seed_value_plus_the_wait_for_postgres_init_container() {
                 "/service/ports/backend",
                 "the chart's Service port follows spec.backendPort, so the Ingress backend port exists",
             ),
+            (
+                "/backstage/podAnnotations/stagehand~1database-credentials",
+                "a digest of the sealed values: a rotation changes the pod template, so Backstage restarts with the new password",
+            ),
+            (
+                "/extraDeploy/0/",
+                "the database password Job (an ArgoCD Sync hook): PostgreSQL applies the Secret only at its first boot, so a rotated password must be set in the running database",
+            ),
         ],
         &[(
             "/backstage/extraEnvVars",
@@ -198,12 +206,17 @@ fn sealed_secret_replaces_the_out_of_band_secret_without_any_value() {
     let mut expected = seed_keys.clone();
     expected.sort();
     assert_eq!(sealed_keys, expected);
-    for value in sealed["spec"]["encryptedData"]
-        .as_object()
-        .unwrap()
-        .values()
-    {
-        assert_eq!(value, "REPLACE-WITH-KUBESEAL-OUTPUT");
+    // Sealed for the test certificate, whose key nobody has: ciphertexts, no plaintext.
+    for (key, value) in sealed["spec"]["encryptedData"].as_object().unwrap() {
+        use base64::Engine;
+        let value = value.as_str().unwrap();
+        assert_ne!(Some(value), seed["stringData"][key].as_str(), "{key}");
+        let bytes = base64::engine::general_purpose::STANDARD
+            .decode(value)
+            .unwrap();
+        // sealed-secrets' layout: the RSA block's length (2048 bits), the block, AES-GCM.
+        assert_eq!(u16::from_be_bytes([bytes[0], bytes[1]]), 256, "{key}");
+        assert!(bytes.len() > 2 + 256 + 16, "{key}");
     }
 }
 

@@ -332,6 +332,33 @@ pub fn parse_stream(text: &str) -> Vec<serde_json::Value> {
 }
 
 /// Reads a YAML file into JSON.
+/// `text` (an environment file) without its sealed values: the `encryptedData` and
+/// `sealedFor` blocks of `spec.database` leave, every other line stays.
+pub fn without_sealed_values(text: &str) -> String {
+    let mut kept = String::new();
+    let mut skipping = false;
+    for line in text.split_inclusive('\n') {
+        let indent = line.len() - line.trim_start().len();
+        if skipping && indent > 4 {
+            continue;
+        }
+        skipping = ["    encryptedData:", "    sealedFor:"]
+            .iter()
+            .any(|block| line.starts_with(block));
+        if !skipping {
+            kept.push_str(line);
+        }
+    }
+    kept
+}
+
+/// A copy of the repository's overlay `name` at `file`, without its sealed values.
+pub fn unsealed_overlay(name: &str, file: &Path) {
+    let text = std::fs::read_to_string(repo().join("overlays").join(name).join("environment.yaml"))
+        .unwrap();
+    std::fs::write(file, without_sealed_values(&text)).unwrap();
+}
+
 pub fn read_yaml(path: &Path) -> serde_json::Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))

@@ -54,6 +54,18 @@ impl Rendered {
         }
     }
 
+    /// The backend's Deployment: its Pod template with the metadata.
+    pub fn backend_template(&self) -> &Value {
+        &self.one("Deployment")["spec"]["template"]
+    }
+
+    /// The Pod template of the Job `name` (an ArgoCD hook the chart renders).
+    pub fn job_pod(&self, name: &str) -> Pod<'_> {
+        Pod {
+            spec: &self.named("Job", name)["spec"]["template"]["spec"],
+        }
+    }
+
     /// The Postgres Pod template (the one StatefulSet).
     pub fn postgres_pod(&self) -> Pod<'_> {
         Pod {
@@ -130,7 +142,7 @@ impl Rendered {
 }
 
 /// A password made up by the test: 32 hex digits from the standard library's random keys.
-fn made_up_password() -> String {
+pub fn made_up_password() -> String {
     use std::hash::{BuildHasher, Hasher};
     let half = || {
         let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
@@ -141,6 +153,7 @@ fn made_up_password() -> String {
 }
 
 /// A Secret's values, as the cluster would hold them.
+#[derive(Clone)]
 pub struct Secret {
     /// The Secret's name.
     pub name: String,
@@ -157,6 +170,24 @@ impl<'a> Pod<'a> {
     /// The first (main) container.
     pub fn main(&self) -> &'a Value {
         &self.spec["containers"][0]
+    }
+
+    /// The container's command (`command`), as a process to run with the local
+    /// PostgreSQL client programs and only `env`.
+    pub fn command(container: &Value, env: Vec<(String, String)>) -> std::process::Command {
+        let command: Vec<&str> = container["command"]
+            .as_array()
+            .expect("the container's command")
+            .iter()
+            .map(|part| part.as_str().unwrap())
+            .collect();
+        let mut process = std::process::Command::new(command[0]);
+        process
+            .args(&command[1..])
+            .env_clear()
+            .env("PATH", super::Postgres::path_with_bin_dir())
+            .envs(env);
+        process
     }
 
     /// The init container called `name`.

@@ -221,6 +221,11 @@ impl Postgres {
             .success()
     }
 
+    /// What the server has logged so far.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(&self.log).unwrap_or_default()
+    }
+
     /// The folder whose `pg_isready` the init container's command should find first.
     pub fn path_with_bin_dir() -> String {
         let bin = bin_dir().expect("PostgreSQL's programs");
