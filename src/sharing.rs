@@ -36,6 +36,19 @@ impl Claims {
             ),
         }
     }
+
+    /// The same claims, the file named without `prefix` (a temporary or top folder).
+    pub fn without_prefix(mut self, prefix: &str) -> Self {
+        if let Some(rest) = self.file.strip_prefix(prefix) {
+            self.file = rest.to_string();
+        }
+        self
+    }
+
+    /// The environment file, as messages name it.
+    pub fn file(&self) -> &str {
+        &self.file
+    }
 }
 
 /// One problem (of `severity`) for each later environment that claims what an earlier

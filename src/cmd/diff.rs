@@ -15,8 +15,9 @@ use crate::diff::sources::{
     side_error,
 };
 use crate::diff::{DiffReport, IgnoreRules, compare, format};
-use crate::error::{EXIT_DIFFERENCES, Error, Result, eprint_warning};
+use crate::error::{EXIT_DIFFERENCES, Error, Result, Severity, eprint_problems, eprint_warning};
 use crate::expand::Expansion;
+use crate::sharing::conflicts;
 
 /// Examples shown by `stagehand diff --help`.
 pub const EXAMPLES: &str = "\
@@ -136,6 +137,7 @@ fn diff_revision(
             "note: {key} does not render at {revision}; it is compared as added"
         ));
     }
+    eprint_problems(&conflicts(&sides.claims, Severity::Warning));
     let mut report = compare(&sides.old, &sides.new, ignore);
     report.compared += sides.unchanged;
     Ok(report)

@@ -22,6 +22,7 @@ use crate::error::{Error, Result};
 use crate::expand::Expansion;
 use crate::load::{DeclaredKind, ENVIRONMENT_FILE_NAME, SourceFile, declared_kind};
 use crate::pipeline::{RenderRequest, render};
+use crate::sharing::Claims;
 use crate::templates::SkeletonCache;
 
 /// Folders never searched for environments.
@@ -164,6 +165,9 @@ pub struct Sides {
     pub unchanged: usize,
     /// Environments that render now but did not at the revision (compared as added).
     pub fixed: Vec<String>,
+    /// What each environment of the working tree claims in its cluster, the unchanged ones
+    /// first; empty when no environment changed (nothing new can clash then).
+    pub claims: Vec<Claims>,
 }
 
 /// Renders both sides of every pair, in parallel. An environment whose file and base are
@@ -202,7 +206,7 @@ pub fn render_sides(
         }
         to_render.push(pair);
     }
-    type Rendered = (String, Option<Snapshot>, Option<Snapshot>, bool);
+    type Rendered = (String, Option<Snapshot>, Option<(Snapshot, Claims)>, bool);
     // Both sides share the skeletons: a change to an environment's values leaves most of
     // its templates' skeletons as they were.
     let skeletons = Arc::new(SkeletonCache::default());
@@ -213,7 +217,7 @@ pub fn render_sides(
                 file.as_ref()
                     .map(|file| {
                         render_one(&root.join(file), Some(root), expansion, Some(&skeletons))
-                            .map(|rendered| Snapshot::of(&rendered))
+                            .map(|rendered| (Snapshot::of(&rendered), claims_of(&rendered, root)))
                             .map_err(|error| error.relabel(&format!("{}/", root.display()), label))
                     })
                     .transpose()
@@ -221,7 +225,7 @@ pub fn render_sides(
             let new =
                 side(new_root, &pair.new, "").map_err(|e| side_error(e, "in the working tree"))?;
             let (old, fixed) = match side(old_root, &pair.old, &format!("{revision}:")) {
-                Ok(old) => (old, false),
+                Ok(old) => (old.map(|(snapshot, _)| snapshot), false),
                 Err(_) if new.is_some() => (None, true),
                 Err(error) => return Err(side_error(error, &format!("at {revision}"))),
             };
@@ -235,11 +239,33 @@ pub fn render_sides(
         if let Some(old) = old {
             sides.old.insert(key.clone(), old);
         }
-        if let Some(new) = new {
-            sides.new.insert(key, new);
+        if let Some((snapshot, claims)) = new {
+            sides.new.insert(key, snapshot);
+            sides.claims.push(claims);
         }
     }
+    if !sides.claims.is_empty() {
+        // An unchanged environment can clash with a changed one: its claims come from a
+        // render of its own (a failure there shows in `validate`, not in a diff).
+        let unchanged_claims: Vec<Claims> = pairs
+            .par_iter()
+            .filter(|pair| pair.new.is_some() && !sides.new.contains_key(&pair.key))
+            .filter_map(|pair| {
+                let file = new_root.join(pair.new.as_ref()?);
+                let rendered = render_one(&file, Some(new_root), None, Some(&skeletons)).ok()?;
+                Some(claims_of(&rendered, new_root))
+            })
+            .collect();
+        // Unchanged ones first: a clash is then reported on the environment the change made.
+        sides.claims.sort_by(|a, b| a.file().cmp(b.file()));
+        sides.claims.splice(0..0, unchanged_claims);
+    }
     Ok(sides)
+}
+
+/// What an environment rendered under `root` claims, its file named from `root`.
+fn claims_of(rendered: &crate::artifacts::RenderedEnvironment, root: &Path) -> Claims {
+    Claims::of(rendered).without_prefix(&format!("{}/", root.display()))
 }
 
 /// Adds which side failed to an error's first line.

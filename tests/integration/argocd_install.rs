@@ -361,7 +361,8 @@ fn dockerfile_build_sources() -> Vec<String> {
         .collect()
 }
 
-fn copy_tree(from: &Path, to: &Path, ignored: &[String]) {
+/// Copies the file or folder `from` to `to`, leaving out paths ending in an `ignored` entry.
+pub fn copy_tree(from: &Path, to: &Path, ignored: &[String]) {
     if ignored.iter().any(|pattern| from.ends_with(pattern)) {
         return;
     }

@@ -5,7 +5,8 @@
 //! `output_contract.rs`; `--out-dir`, `--check`, kustomize → `out_dir.rs`; a user error →
 //! a new folder under `tests/fixtures/errors/` (picked up by `error_fixtures.rs`);
 //! commands and flags → `commands.rs`; the ArgoCD plugin → `argocd.rs` (`generate`),
-//! `argocd_parameters.rs` (parameters), `argocd_install.rs` (install files, discovery); `diff` → `diff.rs`; `--expand-chart` and
+//! `argocd_parameters.rs` (parameters), `argocd_install.rs` (install files, discovery); `diff` → `diff.rs`; environments sharing a cluster, sealed values that moved, chart
+//! versions, cascading deletes → `day_two.rs`; `--expand-chart` and
 //! the real chart → `chart.rs`; the rendered deployment run in a real Backstage backend and
 //! PostgreSQL → `backstage.rs` (its servers under `backstage/`);
 //! `stagehand seal` and the SealedSecret → `seal.rs`;
@@ -26,6 +27,7 @@ mod argocd_parameters;
 mod backstage;
 mod chart;
 mod commands;
+mod day_two;
 mod diff;
 mod error_fixtures;
 mod fuzz_regressions;
