@@ -41,7 +41,9 @@ fn validate_refuses_two_environments_that_would_share_objects_a_hostname_or_an_a
     let other_name = ("  name: dev\n", "  name: other\n");
     let other_namespace = (DEV_NAMESPACE, "  namespace: backstage-other\n");
     let other_host = (DEV_HOST, "  hostname: other.10.0.0.200.nip.io\n");
-    let cases: [(&[(&str, &str)], &str, &str); 3] = [
+    // Edits to `b`, the field that clashes, and what the message says.
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a str, &'a str);
+    let cases: [Case; 3] = [
         (
             &[other_name, other_host],
             "spec.namespace",
