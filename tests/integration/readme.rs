@@ -1,5 +1,6 @@
 //! The README's set-up block and CI cannot drift apart: `.ci/run` runs the README's test
-//! command, and the README's first command renders through the built binary.
+//! command, and the README's first command renders through the built binary. What the
+//! README tells a stranger agrees with the binary and the files it points at.
 
 use crate::support::{Stagehand, parse_stream, repo};
 
@@ -59,4 +60,84 @@ fn the_readme_main_command_renders_the_seed_environment() {
         kinds,
         ["SealedSecret", "Certificate", "Ingress", "Application"]
     );
+}
+
+fn readme() -> String {
+    std::fs::read_to_string(repo().join("README.md")).expect("README.md")
+}
+
+#[test]
+fn every_file_the_readme_links_is_in_the_repository() {
+    let readme = readme();
+    let links: Vec<&str> = readme
+        .split("](")
+        .skip(1)
+        .filter_map(|rest| rest.split(')').next())
+        .filter(|target| !target.contains("://") && !target.starts_with('#'))
+        .collect();
+    assert!(links.len() >= 5, "{links:?}");
+    for link in links {
+        let path = link.split('#').next().unwrap_or(link);
+        assert!(
+            repo().join(path).exists(),
+            "README links {link}, which is missing"
+        );
+    }
+}
+
+#[test]
+fn the_readme_uses_no_in_house_word_and_points_at_no_outside_notes() {
+    let readme = readme().to_lowercase();
+    for word in ["the seed", "seed's", "gotcha", "product.md", "phase 1"] {
+        assert!(!readme.contains(word), "README says `{word}`");
+    }
+}
+
+#[test]
+fn the_readme_admin_password_procedure_is_the_one_seal_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("environment.yaml");
+    std::fs::copy(repo().join("overlays/minicloud/environment.yaml"), &file).unwrap();
+    let run = Stagehand::new(["seal".as_ref(), file.as_os_str()])
+        .args([
+            "--cert",
+            "tests/fixtures/sealing/cert.pem",
+            "--rotate",
+            "postgres-password",
+        ])
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    let printed = run
+        .stderr
+        .lines()
+        .find(|line| line.trim_start().starts_with("kubectl "))
+        .expect("the procedure's kubectl line")
+        .trim()
+        .replace("-n backstage ", "-n NAMESPACE ")
+        .replace("backstage-postgresql-0", "RELEASE-postgresql-0");
+    assert!(
+        readme().contains(&format!("`{printed}`")),
+        "the README lacks `{printed}`"
+    );
+}
+
+#[test]
+fn the_readme_and_the_examples_name_the_repository_url_to_change() {
+    let readme = readme();
+    assert!(readme.contains("change `repoURL` in"), "README");
+    for example in ["example-application.yaml", "applicationset.yaml"] {
+        assert!(
+            readme.contains(&format!("argocd-cmp/{example}")),
+            "{example}"
+        );
+        let text = std::fs::read_to_string(repo().join("argocd-cmp").join(example)).unwrap();
+        let lines: Vec<&str> = text.lines().filter(|l| l.contains("repoURL:")).collect();
+        assert!(!lines.is_empty(), "{example}");
+        for line in lines {
+            assert!(
+                line.contains("# change: your GitOps repository"),
+                "{example}: {line}"
+            );
+        }
+    }
 }
