@@ -70,6 +70,7 @@ pub enum Command {
 
 /// Parses the command line, runs the command, prints any error, returns the exit code.
 pub fn run() -> ExitCode {
+    install_panic_message();
     let cli = Cli::parse();
     crate::error::set_quiet(cli.quiet);
     let outcome = match cli.command {
@@ -89,4 +90,19 @@ pub fn run() -> ExitCode {
             ExitCode::from(EXIT_ERROR)
         }
     }
+}
+
+/// A panic is a bug: it prints where it happened and how to report it, never its message,
+/// which may quote a file or a variable that is not ours to show.
+fn install_panic_message() {
+    std::panic::set_hook(Box::new(|info| {
+        let place = info
+            .location()
+            .map(|l| format!(" at {}:{}", l.file(), l.line()))
+            .unwrap_or_default();
+        eprintln!(
+            "error: stagehand stopped on an internal error{place} (a bug: please report it, with \
+             the command that caused it)"
+        );
+    }));
 }

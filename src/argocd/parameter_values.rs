@@ -51,6 +51,17 @@ pub fn parse_json(json: &str) -> Result<Vec<ParameterValue>> {
             "{PARAMETERS_VARIABLE}: entry {position} has no name"
         )));
     }
+    let mut seen = BTreeSet::new();
+    if let Some(twice) = values
+        .iter()
+        .find(|value| !seen.insert(value.name.as_str()))
+    {
+        return Err(Error::Usage(format!(
+            "{PARAMETERS_VARIABLE}: parameter {} is set twice; give each parameter once in the \
+             Application's spec.source.plugin.parameters",
+            crate::quote::shorten(&twice.name)
+        )));
+    }
     Ok(values)
 }
 

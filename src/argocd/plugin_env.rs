@@ -87,7 +87,7 @@ impl PluginEnvironment {
     pub fn from_process() -> Result<Self> {
         let working_dir = std::env::current_dir()
             .map_err(|e| Error::io(Path::new("."), "cannot read the working directory", &e))?;
-        Self::read(std::env::vars(), working_dir)
+        Self::read(process_variables()?, working_dir)
     }
 
     /// Reads the plugin inputs from `variables` (the process environment) and `working_dir`.
@@ -197,6 +197,32 @@ pub fn plugin_variables(
         .into_iter()
         .filter(|(name, _)| is_plugin_variable(name))
         .collect()
+}
+
+/// The process's environment as text. A variable that is not UTF-8 is left out, unless
+/// its name is one of ArgoCD's or the cluster's (`ARGOCD_*`, `PARAM_*`, `KUBE_*`): that
+/// one is an error naming it, never showing its bytes (another program's secrets may sit
+/// in the sidecar's environment).
+pub fn process_variables() -> Result<Vec<(String, String)>> {
+    let mut variables = Vec::new();
+    for (name, value) in std::env::vars_os() {
+        let shown = name.to_string_lossy().into_owned();
+        let ours = ["ARGOCD_", "PARAM_", "KUBE_"]
+            .iter()
+            .any(|prefix| shown.starts_with(prefix));
+        match (name.into_string(), value.into_string()) {
+            (Ok(name), Ok(value)) => variables.push((name, value)),
+            _ if ours => {
+                return Err(Error::Usage(format!(
+                    "the environment variable {} is not UTF-8 text; ArgoCD sets its variables \
+                     as UTF-8 (check the Application's plugin env and parameters)",
+                    crate::quote::shorten(&shown.escape_debug().to_string())
+                )));
+            }
+            _ => {}
+        }
+    }
+    Ok(variables)
 }
 
 /// ArgoCD sets `ARGOCD_ENV_<name>` only for the names an Application's `plugin.env`

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use crate::argocd::discovery::claimed_environment;
-use crate::argocd::plugin_env::plugin_variables;
+use crate::argocd::plugin_env::{plugin_variables, process_variables};
 use crate::cmd::write_stdout;
 use crate::error::{Error, Result};
 
@@ -26,7 +26,7 @@ pub struct DiscoverArgs {}
 pub fn run(_args: &DiscoverArgs) -> Result<ExitCode> {
     let working_dir = std::env::current_dir()
         .map_err(|e| Error::io(Path::new("."), "cannot read the working directory", &e))?;
-    let variables = plugin_variables(std::env::vars());
+    let variables = plugin_variables(process_variables()?);
     if let Some(file) = claimed_environment(&working_dir, &variables) {
         let shown = file.strip_prefix(&working_dir).unwrap_or(&file);
         write_stdout(&format!("{}\n", shown.display()))?;

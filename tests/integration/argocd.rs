@@ -394,3 +394,44 @@ fn without_kube_api_versions_one_note_says_apis_were_not_checked() {
         "ArgoCD's own runs print no note"
     );
 }
+
+#[test]
+fn a_variable_that_is_not_utf8_never_panics_and_is_never_shown() {
+    let (_dir, root) = repository_copy();
+    let folder = root.join(SOURCE_PATH);
+    let made_up = b"\xffghp_madeUpTokenForThisTest0123456789";
+    let plugin = |command: &str, name: &[u8]| {
+        Stagehand::new([command])
+            .current_dir(&folder)
+            .only_env(&cmp_variables(&[]))
+            .env_bytes(name, made_up)
+            .run()
+    };
+    // Another program's variable is none of ours: ignored.
+    for command in ["generate", "parameters", "discover"] {
+        let run = plugin(command, b"JUNK");
+        assert_eq!(run.code, 0, "{command}: {}", run.stderr);
+        assert!(!run.stdout.is_empty(), "{command}");
+    }
+    let generated = plugin("generate", b"JUNK").stdout;
+    assert_eq!(generated, generate(&root, &[]).stdout);
+    // One of ArgoCD's: exit 2, named, its bytes never shown.
+    for (command, name) in [
+        ("generate", &b"ARGOCD_ENV_ENVIRONMENT"[..]),
+        ("parameters", b"PARAM_HOSTNAME"),
+        ("discover", b"KUBE_VERSION"),
+        ("generate", b"ARGOCD_APP_\xfe"),
+    ] {
+        let run = plugin(command, name);
+        assert_eq!((command, run.code), (command, 2), "{}", run.stderr);
+        assert_eq!(run.stdout, "");
+        let shown = String::from_utf8_lossy(name).escape_debug().to_string();
+        assert_eq!(
+            run.stderr,
+            format!(
+                "error: the environment variable {shown} is not UTF-8 text; ArgoCD sets its variables as UTF-8 (check the Application's plugin env and parameters)\n"
+            )
+        );
+        assert!(!run.stderr.contains("ghp_"), "{}", run.stderr);
+    }
+}

@@ -336,3 +336,16 @@ pub fn stagehand_parameter_names() -> Vec<String> {
         .map(|a| a["name"].as_str().unwrap().to_string())
         .collect()
 }
+
+#[test]
+fn a_parameter_given_twice_is_refused_naming_it() {
+    let (_dir, root) = repository_copy();
+    let twice = r#"[{"name":"replicas","string":"2"},{"name":"hostname","string":"a.example.org"},{"name":"replicas","string":"3"}]"#;
+    let run = generate(&root, &[("ARGOCD_APP_PARAMETERS", twice)]);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_contains(
+        &run.stderr,
+        "ARGOCD_APP_PARAMETERS: parameter replicas is set twice",
+    );
+}

@@ -174,6 +174,16 @@ impl Stagehand {
         self
     }
 
+    /// Sets an environment variable whose name or value may be any bytes but NUL.
+    pub fn env_bytes(mut self, key: &[u8], value: &[u8]) -> Self {
+        use std::os::unix::ffi::OsStrExt;
+        self.command.env(
+            std::ffi::OsStr::from_bytes(key),
+            std::ffi::OsStr::from_bytes(value),
+        );
+        self
+    }
+
     /// Runs with only `variables` in the environment (plus PATH), as the cmp-server would.
     pub fn only_env(mut self, variables: &[(&str, &str)]) -> Self {
         self.command.env_clear();
