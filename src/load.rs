@@ -215,10 +215,19 @@ pub fn top_level_value(line: &str, key: &str) -> Option<String> {
 /// The environment file an `ENV` argument names: the file, or `environment.yaml` inside
 /// the folder.
 pub fn environment_file_path(argument: &Path) -> Result<PathBuf> {
+    let not_regular = |path: &Path| {
+        Error::Usage(format!(
+            "{}: not a regular file (a FIFO, socket or device would block or never end; give an environment file)",
+            path.display()
+        ))
+    };
     if argument.is_dir() {
         let candidate = argument.join(ENVIRONMENT_FILE_NAME);
         if candidate.is_file() {
             return Ok(candidate);
+        }
+        if candidate.exists() {
+            return Err(not_regular(&candidate));
         }
         return Err(Error::Usage(format!(
             "{}: no {ENVIRONMENT_FILE_NAME} in this folder (give an environment file or a folder holding {ENVIRONMENT_FILE_NAME})",
@@ -227,6 +236,9 @@ pub fn environment_file_path(argument: &Path) -> Result<PathBuf> {
     }
     if argument.is_file() {
         return Ok(argument.to_path_buf());
+    }
+    if argument.exists() {
+        return Err(not_regular(argument));
     }
     Err(Error::Usage(format!(
         "{}: no such file or folder (give an environment file or a folder holding {ENVIRONMENT_FILE_NAME})",

@@ -127,10 +127,18 @@ fn diff_revision(
             )));
         }
     }
-    let pairs = pair(
-        &revision_environments(&tree, &paths),
-        &find_environments(&top, &paths),
-    );
+    let (working_tree, nested) = find_environments(&top, &paths);
+    for folder in &nested {
+        eprint_warning(&format!(
+            "note: {} is a submodule or a repository of its own: its environments are left out (run stagehand diff inside it)",
+            folder.display()
+        ));
+    }
+    let revision_side: Vec<PathBuf> = revision_environments(&tree, &paths)
+        .into_iter()
+        .filter(|file| !nested.iter().any(|folder| file.starts_with(folder)))
+        .collect();
+    let pairs = pair(&revision_side, &working_tree);
     let sides = render_sides(&tree, checkout.path(), &top, &pairs, revision, expansion)?;
     for key in &sides.fixed {
         eprint_warning(&format!(

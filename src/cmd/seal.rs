@@ -206,6 +206,21 @@ fn sealed_secret_of(file: &Path) -> Result<SealTarget> {
 
 fn read_certificate(args: &SealArgs) -> Result<SealingCertificate> {
     let display = args.cert.display().to_string();
+    let metadata =
+        std::fs::metadata(&args.cert).map_err(|e| Error::io(&args.cert, "cannot read", &e))?;
+    if !metadata.is_file() {
+        return Err(Error::Usage(format!(
+            "{display}: not a regular file (a FIFO or device would block); give the certificate \
+             file `kubeseal --fetch-cert > cert.pem` writes"
+        )));
+    }
+    if metadata.len() > MAX_CERTIFICATE_BYTES {
+        return Err(Error::Usage(format!(
+            "{display}: is {} bytes, too big for a certificate (at most {MAX_CERTIFICATE_BYTES}); \
+             give the certificate `kubeseal --fetch-cert` prints",
+            metadata.len()
+        )));
+    }
     let bytes = std::fs::read(&args.cert).map_err(|e| Error::io(&args.cert, "cannot read", &e))?;
     let text = String::from_utf8(bytes).map_err(|_| {
         Error::Usage(format!(
@@ -213,9 +228,20 @@ fn read_certificate(args: &SealArgs) -> Result<SealingCertificate> {
              --fetch-cert` prints"
         ))
     })?;
-    SealingCertificate::from_pem(&text, &display, args.allow_expired, SystemTime::now())
-        .map_err(Error::Usage)
+    let certificate =
+        SealingCertificate::from_pem(&text, &display, args.allow_expired, SystemTime::now())
+            .map_err(Error::Usage)?;
+    if certificate.certificates_in_file > 1 {
+        crate::error::eprint_warning(&format!(
+            "note: {display} holds {} certificates; sealing with the first, as kubeseal does",
+            certificate.certificates_in_file
+        ));
+    }
+    Ok(certificate)
 }
+
+/// The largest certificate file read (a controller's certificate is about 2 KB).
+const MAX_CERTIFICATE_BYTES: u64 = 1024 * 1024;
 
 fn read_credentials(args: &SealArgs, keys: &[&str]) -> Result<Credentials> {
     let Some(source) = &args.from_env_file else {

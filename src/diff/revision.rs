@@ -66,9 +66,19 @@ impl RevisionTree {
     pub fn open(top: &Path, revision: &str) -> Result<Self> {
         let commit = format!("{revision}^{{commit}}");
         git(top, &["rev-parse", "--verify", "--quiet", &commit]).map_err(|_| {
-            Error::Usage(format!(
-                "`{revision}` is not a revision of this repository (try origin/main, HEAD~1 or a commit id)"
-            ))
+            let shallow = git(top, &["rev-parse", "--is-shallow-repository"])
+                .is_ok_and(|answer| answer.trim() == "true");
+            Error::Usage(if shallow {
+                format!(
+                    "`{revision}` is not in this clone, which is shallow (fetched with a depth): \
+                     fetch more history with `git fetch --deepen=100` (or `git fetch --unshallow`; \
+                     in GitHub Actions, `fetch-depth: 0` for actions/checkout)"
+                )
+            } else {
+                format!(
+                    "`{revision}` is not a revision of this repository (try origin/main, HEAD~1 or a commit id)"
+                )
+            })
         })?;
         let listing = git(top, &["ls-tree", "-r", "-z", "--full-tree", &commit])?;
         let mut blobs = BTreeMap::new();

@@ -59,8 +59,13 @@ pub fn repository_relative(top: &Path, cwd: &Path, paths: &[PathBuf]) -> Result<
 }
 
 /// Environment files under `paths` (relative to `root`), as paths relative to `root`.
-pub fn find_environments(root: &Path, paths: &[PathBuf]) -> Vec<PathBuf> {
+///
+/// A folder holding `.git` (a submodule, or a repository inside this one) is left out, its
+/// path returned second: its files are not the superproject's, and the revision records
+/// only its commit.
+pub fn find_environments(root: &Path, paths: &[PathBuf]) -> (Vec<PathBuf>, Vec<PathBuf>) {
     let mut found = Vec::new();
+    let mut nested = Vec::new();
     for path in paths {
         let start = root.join(path);
         if start.is_file() {
@@ -77,6 +82,10 @@ pub fn find_environments(root: &Path, paths: &[PathBuf]) -> Vec<PathBuf> {
                 let relative = folder.join(&name);
                 let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
                 if is_dir && !SKIPPED_FOLDERS.iter().any(|skip| name == *skip) {
+                    if std::fs::symlink_metadata(entry.path().join(".git")).is_ok() {
+                        nested.push(relative);
+                        continue;
+                    }
                     pending.push(relative);
                 } else if !is_dir
                     && name == ENVIRONMENT_FILE_NAME
@@ -89,7 +98,8 @@ pub fn find_environments(root: &Path, paths: &[PathBuf]) -> Vec<PathBuf> {
     }
     found.sort();
     found.dedup();
-    found
+    nested.sort();
+    (found, nested)
 }
 
 /// Environment files under `paths` at the revision, as paths relative to the top.

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime};
 use rsa::PublicKey;
 use rsa::traits::PublicKeyParts;
 use x509_cert::Certificate;
-use x509_cert::der::DecodePem;
+use x509_cert::der::Decode;
 use x509_cert::der::referenced::OwnedToRef;
 
 /// RSA key sizes accepted, in bits (the controller makes 4096-bit keys by default).
@@ -28,6 +28,8 @@ pub struct SealingCertificate {
     pub bits: u32,
     /// When the certificate expired, if it has (and expired ones were allowed).
     pub expired_on: Option<String>,
+    /// How many certificates the file holds (the first is used).
+    pub certificates_in_file: usize,
 }
 
 impl SealingCertificate {
@@ -49,8 +51,21 @@ impl SealingCertificate {
                 "{display}: holds {found}; give the certificate `kubeseal --fetch-cert` prints"
             ));
         }
-        let start = pem.find("-----BEGIN CERTIFICATE-----").unwrap_or(0);
-        let certificate = Certificate::from_pem(&pem[start..]).map_err(|error| {
+        // Read as Go's encoding/pem and openssl read it: text around the blocks, blank lines
+        // and CRLF are allowed. kubeseal seals with the first certificate of a file.
+        let blocks = pem::parse_many(pem).map_err(|error| {
+            format!("{display}: the PEM data cannot be read ({error}); give the certificate `kubeseal --fetch-cert` prints")
+        })?;
+        let certificates: Vec<&pem::Pem> = blocks
+            .iter()
+            .filter(|block| block.tag() == "CERTIFICATE")
+            .collect();
+        let Some(first) = certificates.first() else {
+            return Err(format!(
+                "{display}: no CERTIFICATE block can be read; give the certificate `kubeseal --fetch-cert` prints"
+            ));
+        };
+        let certificate = Certificate::from_der(first.contents()).map_err(|error| {
             format!("{display}: the CERTIFICATE block is not a valid X.509 certificate ({error})")
         })?;
         let tbs = certificate.tbs_certificate();
@@ -102,6 +117,7 @@ impl SealingCertificate {
             key,
             bits,
             expired_on,
+            certificates_in_file: certificates.len(),
         })
     }
 }

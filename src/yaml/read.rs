@@ -109,8 +109,34 @@ fn parse(text: &str, indexed: bool) -> Result<(Value, Option<PositionIndex>), Re
     } else if let Some(document) = read_simple(text) {
         return Ok((document, None));
     }
-    let parsed: serde_yaml::Value = serde_yaml::from_str(text).map_err(syntax_error)?;
+    let parsed: serde_yaml::Value = serde_yaml::from_str(text).map_err(|error| {
+        let control = error.to_string().contains("control characters");
+        control
+            .then(|| control_character(text))
+            .flatten()
+            .unwrap_or_else(|| syntax_error(error))
+    })?;
     Ok((to_json(parsed, &mut FieldPath::root())?, None))
+}
+
+/// The first character YAML does not allow in a stream (a C0 or C1 control other than
+/// tab, line feed, carriage return and NEL, or DEL), located on its line: serde_yaml names
+/// only a byte position.
+fn control_character(text: &str) -> Option<ReadError> {
+    let (offset, found) = text
+        .char_indices()
+        .find(|(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{85}'))?;
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().unwrap_or("").chars().count() + 1;
+    Some(ReadError::at_line(
+        Some(line),
+        format!(
+            "a control character (U+{:04X}) at column {column} is not allowed in YAML",
+            u32::from(found)
+        ),
+        "remove it; inside a double-quoted string it can be written as an escape (`\\0`, `\\x7f`)",
+    ))
 }
 
 /// Parses template output, which stagehand itself wrote (values reach it only through the

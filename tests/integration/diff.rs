@@ -536,3 +536,97 @@ fn two_rendered_folders_or_two_environment_files_compare_directly() {
     );
     assert_contains(&files.stdout, "--- Ingress backstage-prod/backstage: added");
 }
+
+/// `git ARGS` in `dir`, which must succeed.
+fn git_in(dir: &Path, args: &[&str]) {
+    let output = Command::new("git")
+        .args([
+            "-c",
+            "protocol.file.allow=always",
+            "-c",
+            "user.name=t",
+            "-c",
+            "user.email=t@example.org",
+        ])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "git {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn an_environment_inside_an_unchanged_submodule_is_no_false_addition() {
+    let repository = GitRepo::with_overlays(&["minicloud"]);
+    // The submodule's own repository, in the same temporary folder.
+    let module = repository.path("../module");
+    std::fs::create_dir_all(module.join("envs/sm")).unwrap();
+    std::fs::copy(
+        repo().join("overlays/dev/environment.yaml"),
+        module.join("envs/sm/environment.yaml"),
+    )
+    .unwrap();
+    git_in(&module, &["init", "-q", "-b", "main"]);
+    git_in(&module, &["add", "-A"]);
+    git_in(&module, &["commit", "-q", "-m", "module"]);
+    let url = module.canonicalize().unwrap();
+    git_in(
+        &repository.path(""),
+        &["submodule", "add", "-q", url.to_str().unwrap(), "sub"],
+    );
+    git_in(
+        &repository.path(""),
+        &["commit", "-q", "-m", "add the submodule"],
+    );
+    let run = repository.diff(&["--base", "HEAD"]);
+    assert_eq!(
+        (run.code, run.stdout.as_str()),
+        (0, "no differences in 1 environment(s)\n"),
+        "{}",
+        run.stderr
+    );
+    assert_contains(
+        &run.stderr,
+        "note: sub is a submodule or a repository of its own: its environments are left out",
+    );
+    assert!(!run.stdout.contains("added"), "{}", run.stdout);
+}
+
+#[test]
+fn a_base_missing_from_a_shallow_clone_says_the_clone_is_shallow() {
+    let repository = GitRepo::with_overlays(&["minicloud"]);
+    repository.edit(
+        "overlays/minicloud/environment.yaml",
+        MINICLOUD_HOST,
+        "hostname: portal.10.0.0.200.nip.io",
+    );
+    repository.commit("second");
+    let clone = repository.path("../clone");
+    let source = format!(
+        "file://{}",
+        repository.path("").canonicalize().unwrap().display()
+    );
+    git_in(
+        &repository.path(".."),
+        &["clone", "-q", "--depth", "1", &source, "clone"],
+    );
+    let run = Stagehand::new(["diff", "--base", "HEAD~1"])
+        .current_dir(&clone)
+        .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_contains(
+        &run.stderr,
+        "`HEAD~1` is not in this clone, which is shallow",
+    );
+    assert_contains(&run.stderr, "git fetch --deepen=100");
+    // Not shallow: the old hint.
+    let run = repository.diff(&["--base", "no-such-branch"]);
+    assert_contains(
+        &run.stderr,
+        "is not a revision of this repository (try origin/main, HEAD~1",
+    );
+}

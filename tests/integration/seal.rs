@@ -508,3 +508,101 @@ fn generate_refuses_placeholders_naming_both_ways_out() {
     );
     assert_eq!(generate().code, 0, "{}", generate().stderr);
 }
+
+#[test]
+fn certificates_are_read_as_openssl_reads_them_and_the_first_of_several_is_used() {
+    if !available(&[Need::PyCryptography]) {
+        return;
+    }
+    let (dir, file, keys) = sealing_setup();
+    let unsealed = std::fs::read_to_string(&file).unwrap();
+    let pem = std::fs::read_to_string(&keys.cert).unwrap();
+    let other_folder = dir.path().join("other");
+    std::fs::create_dir_all(&other_folder).unwrap();
+    let other = key_pair(&other_folder, "rsa", 2048, -1, 365);
+    let other_pem = std::fs::read_to_string(&other.cert).unwrap();
+    for (name, text, note) in [
+        ("blank line after", format!("{pem}\n"), false),
+        (
+            "comment after",
+            format!("{pem}# fetched with kubeseal --fetch-cert\n"),
+            false,
+        ),
+        (
+            "text before",
+            format!("subject=CN = sealed-secret\n{pem}"),
+            false,
+        ),
+        ("CRLF", pem.replace('\n', "\r\n"), false),
+        ("two certificates", format!("{pem}{other_pem}"), true),
+    ] {
+        let cert = dir.path().join("variant.pem");
+        std::fs::write(&cert, &text).unwrap();
+        std::fs::write(&file, &unsealed).unwrap();
+        let run = seal(&file, &cert, &[]);
+        assert_eq!(run.code, 0, "{name}: {}", run.stderr);
+        assert_eq!(
+            run.stderr
+                .contains("holds 2 certificates; sealing with the first, as kubeseal does"),
+            note,
+            "{name}: {}",
+            run.stderr
+        );
+        let value = encrypted_data(&file)["password"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        assert!(unseal(&keys.key, &value, STRICT_LABEL).is_ok(), "{name}");
+        assert!(unseal(&other.key, &value, STRICT_LABEL).is_err(), "{name}");
+    }
+}
+
+#[test]
+fn a_fifo_as_certificate_or_environment_file_is_refused_without_blocking() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("fifo");
+    let status = Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo runs");
+    assert!(status.success());
+    let file = dir.path().join("environment.yaml");
+    crate::support::unsealed_overlay("minicloud", &file);
+    let limit = std::time::Duration::from_secs(20);
+    let run = Stagehand::new([
+        "seal".as_ref(),
+        file.as_os_str(),
+        "--cert".as_ref(),
+        fifo.as_os_str(),
+    ])
+    .run_within(limit);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_contains(
+        &run.stderr,
+        &format!("error: {}: not a regular file", fifo.display()),
+    );
+    for command in ["render", "validate", "seal"] {
+        let run = Stagehand::new([command.as_ref(), fifo.as_os_str()])
+            .args(
+                ["--cert", "tests/fixtures/sealing/cert.pem"]
+                    .iter()
+                    .filter(|_| command == "seal"),
+            )
+            .run_within(limit);
+        assert_eq!((command, run.code), (command, 2), "{}", run.stderr);
+        assert_contains(
+            &run.stderr,
+            &format!("{}: not a regular file", fifo.display()),
+        );
+    }
+    let folder = dir.path().join("env");
+    std::fs::create_dir(&folder).unwrap();
+    let status = Command::new("mkfifo")
+        .arg(folder.join("environment.yaml"))
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let run = Stagehand::new(["render".as_ref(), folder.as_os_str()]).run_within(limit);
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_contains(&run.stderr, "environment.yaml: not a regular file");
+}
