@@ -22,6 +22,7 @@ pub mod expand;
 pub mod field_path;
 pub mod helm;
 pub mod helm_values;
+pub mod interrupt;
 pub mod load;
 pub mod locate;
 pub mod names;

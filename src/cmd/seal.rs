@@ -82,6 +82,11 @@ pub fn run(args: &SealArgs) -> Result<ExitCode> {
         )));
     }
     let certificate = read_certificate(args)?;
+    // Two seals of one file must not both read it and each write back only their own key:
+    // every seal in a folder holds its lock from the read to the rename.
+    let folder = parent_folder(&file);
+    let _lock = lock_folder(folder)?;
+    remove_leftovers(folder);
     let target = sealed_secret_of(&file)?;
     let original = read_text_file(&file, &file.display().to_string())?;
     let document = original.parse_mapping()?;
@@ -240,6 +245,9 @@ fn read_certificate(args: &SealArgs) -> Result<SealingCertificate> {
     Ok(certificate)
 }
 
+/// The most read from `--from-env-file`.
+const MAX_ENV_FILE_BYTES: u64 = 64 * 1024;
+
 /// The largest certificate file read (a controller's certificate is about 2 KB).
 const MAX_CERTIFICATE_BYTES: u64 = 1024 * 1024;
 
@@ -247,20 +255,28 @@ fn read_credentials(args: &SealArgs, keys: &[&str]) -> Result<Credentials> {
     let Some(source) = &args.from_env_file else {
         return generate(keys).map_err(Error::Usage);
     };
-    let text = Zeroizing::new(if source == Path::new("-") {
-        let mut text = String::new();
-        std::io::stdin()
-            .read_to_string(&mut text)
-            .map_err(|e| Error::io(Path::new("stdin"), "cannot read", &e))?;
-        text
-    } else {
-        std::fs::read_to_string(source).map_err(|e| Error::io(source, "cannot read", &e))?
-    });
     let display = if source == Path::new("-") {
         "stdin".to_string()
     } else {
         source.display().to_string()
     };
+    // A FIFO is fine here (`--from-env-file <(pass show db)`); the read is bounded.
+    let reader: Box<dyn Read> = if source == Path::new("-") {
+        Box::new(std::io::stdin())
+    } else {
+        Box::new(std::fs::File::open(source).map_err(|e| Error::io(source, "cannot read", &e))?)
+    };
+    let mut text = Zeroizing::new(String::new());
+    reader
+        .take(MAX_ENV_FILE_BYTES + 1)
+        .read_to_string(&mut text)
+        .map_err(|e| Error::io(Path::new(&display), "cannot read", &e))?;
+    if text.len() as u64 > MAX_ENV_FILE_BYTES {
+        return Err(Error::Usage(format!(
+            "{display}: holds more than {MAX_ENV_FILE_BYTES} bytes; an env file of two passwords \
+             is a few hundred"
+        )));
+    }
     parse_env_file(&text, &display, keys, &DATABASE_SECRET_KEYS).map_err(Error::Usage)
 }
 
@@ -395,17 +411,71 @@ fn check_only_sealed_fields_changed(
     }
 }
 
+/// The prefix of the temporary file a seal writes beside the environment file.
+const TEMPORARY_PREFIX: &str = ".stagehand-seal-";
+
+/// The folder holding `file`.
+fn parent_folder(file: &Path) -> &Path {
+    file.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+}
+
+/// Takes the folder's lock (`flock` on the folder itself, so nothing is left behind),
+/// waiting for another seal that holds it.
+fn lock_folder(folder: &Path) -> Result<std::fs::File> {
+    let handle =
+        std::fs::File::open(folder).map_err(|e| Error::io(folder, "cannot open the folder", &e))?;
+    match handle.try_lock() {
+        Ok(()) => {}
+        Err(std::fs::TryLockError::WouldBlock) => {
+            crate::error::eprint_warning(&format!(
+                "note: another stagehand seal is writing in {}; waiting for it",
+                folder.display()
+            ));
+            handle
+                .lock()
+                .map_err(|e| Error::io(folder, "cannot lock the folder", &e))?;
+        }
+        Err(std::fs::TryLockError::Error(e)) => {
+            return Err(Error::io(folder, "cannot lock the folder", &e));
+        }
+    }
+    Ok(handle)
+}
+
+/// Removes temporary files of seals that were killed (under the lock, none is in use).
+fn remove_leftovers(folder: &Path) {
+    for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+        let name = entry.file_name();
+        if name.to_string_lossy().starts_with(TEMPORARY_PREFIX)
+            && entry.file_type().is_ok_and(|t| t.is_file())
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
 /// Replaces the file through a temporary file beside it and a rename, keeping its mode.
+/// The temporary file goes on failure and on SIGINT or SIGTERM.
 fn write_in_place(file: &Path, text: &str) -> Result<()> {
     use std::io::Write;
-    let folder = file
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    if text.len() as u64 > crate::load::MAX_FILE_BYTES {
+        return Err(Error::Usage(format!(
+            "{}: sealed, the file would be {} bytes, more than the 1 MiB an environment file may \
+             hold; nothing was written",
+            file.display(),
+            text.len()
+        )));
+    }
+    let folder = parent_folder(file);
+    let creating = crate::interrupt::critical();
     let mut temporary = tempfile::Builder::new()
-        .prefix(".stagehand-seal-")
+        .prefix(TEMPORARY_PREFIX)
         .tempfile_in(folder)
         .map_err(|e| Error::io(folder, "cannot create a temporary file in", &e))?;
+    let _registered = crate::interrupt::remove_on_interrupt(temporary.path());
+    drop(creating);
     temporary
         .write_all(text.as_bytes())
         .map_err(|e| Error::io(temporary.path(), "cannot write", &e))?;

@@ -17,6 +17,10 @@ const ALPHABET: &[u8; 62] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwx
 /// The fewest characters a password given in a file may have.
 pub const MINIMUM_LENGTH: usize = 16;
 
+/// The longest value accepted from `--from-env-file`, in bytes: far beyond any password,
+/// and small enough that the sealed file stays within the 1 MiB input limit.
+pub const MAXIMUM_LENGTH: usize = 4096;
+
 /// Values by key, zeroized on drop.
 pub type Credentials = BTreeMap<String, Zeroizing<String>>;
 
@@ -95,6 +99,12 @@ pub fn parse_env_file(
                 "{display}:{number}: `{key}` is shorter than {MINIMUM_LENGTH} characters; give a \
                  longer password, or leave out --from-env-file for a generated one of \
                  {GENERATED_LENGTH}"
+            ));
+        }
+        if value.len() > MAXIMUM_LENGTH {
+            return Err(format!(
+                "{display}:{number}: `{key}` is longer than {MAXIMUM_LENGTH} bytes; a password \
+                 needs far fewer (was the right file given?)"
             ));
         }
         if credentials

@@ -606,3 +606,197 @@ fn a_fifo_as_certificate_or_environment_file_is_refused_without_blocking() {
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert_contains(&run.stderr, "environment.yaml: not a regular file");
 }
+
+/// The file's `postgres-password` line (and its value) left out: a key not sealed yet.
+fn without_admin_ciphertext(text: &str) -> String {
+    text.lines()
+        .filter(|line| !line.trim_start().starts_with("postgres-password:"))
+        .map(|line| format!("{line}\n"))
+        .collect()
+}
+
+/// Files a seal leaves beside the environment file (none, after any run).
+fn leftovers(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter_map(|entry| entry.ok()?.file_name().into_string().ok())
+        .filter(|name| name.starts_with(".stagehand"))
+        .collect()
+}
+
+#[test]
+fn two_seals_of_one_file_at_once_never_lose_an_update() {
+    if !available(&[Need::PyCryptography]) {
+        return;
+    }
+    let (dir, file, keys) = sealing_setup();
+    assert_eq!(seal(&file, &keys.cert, &[]).code, 0);
+    let sealed_once = std::fs::read_to_string(&file).unwrap();
+    let start = without_admin_ciphertext(&sealed_once);
+    let old_password = encrypted_data(&file)["password"].clone();
+    let rounds = 20;
+    let mut held = 0;
+    for round in 0..rounds {
+        std::fs::write(&file, &start).unwrap();
+        let spawn = |extra: &[&str]| {
+            Command::new(env!("CARGO_BIN_EXE_stagehand"))
+                .arg("seal")
+                .arg(&file)
+                .arg("--cert")
+                .arg(&keys.cert)
+                .args(extra)
+                .env("XDG_CACHE_HOME", crate::support::cache_home())
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        };
+        // One adds the admin key, the other rotates Backstage's: both must land.
+        let add = spawn(&["--key", "postgres-password"]);
+        let rotate = spawn(&["--rotate", "password"]);
+        let (add, rotate) = (
+            add.wait_with_output().unwrap(),
+            rotate.wait_with_output().unwrap(),
+        );
+        assert!(
+            add.status.success(),
+            "round {round}: {}",
+            String::from_utf8_lossy(&add.stderr)
+        );
+        assert!(
+            rotate.status.success(),
+            "round {round}: {}",
+            String::from_utf8_lossy(&rotate.stderr)
+        );
+        let data = encrypted_data(&file);
+        assert!(
+            data["postgres-password"].is_string(),
+            "round {round}: the added key was lost"
+        );
+        assert_ne!(
+            data["password"], old_password,
+            "round {round}: the rotation was lost"
+        );
+        for key in ["password", "postgres-password"] {
+            assert!(unseal(&keys.key, data[key].as_str().unwrap(), STRICT_LABEL).is_ok());
+        }
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+        held += 1;
+    }
+    assert_eq!(held, rounds);
+}
+
+#[test]
+fn a_seal_stopped_by_a_signal_leaves_the_old_or_the_new_file_and_no_temporary_file() {
+    if !available(&[Need::PyCryptography]) {
+        return;
+    }
+    let (dir, file, keys) = sealing_setup();
+    // A file near the input limit, so that writing the temporary file takes a while.
+    let mut padded = std::fs::read_to_string(&file).unwrap();
+    for line in 0..12_000 {
+        padded.push_str(&format!(
+            "# padding line {line:05} so that writing takes a moment\n"
+        ));
+    }
+    std::fs::write(&file, padded).unwrap();
+    assert_eq!(seal(&file, &keys.cert, &[]).code, 0);
+    let before = std::fs::read_to_string(&file).unwrap();
+    // How long one rotation takes here: the kills land across all of it.
+    let started = std::time::Instant::now();
+    assert_eq!(seal(&file, &keys.cert, &["--rotate", "password"]).code, 0);
+    let span = started.elapsed().as_micros() as u64;
+    let mut outcomes = [0usize; 2];
+    let mut caught_writing = 0;
+    for round in 0..20u64 {
+        std::fs::write(&file, &before).unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_stagehand"))
+            .arg("seal")
+            .arg(&file)
+            .arg("--cert")
+            .arg(&keys.cert)
+            .args(["--rotate", "password"])
+            .env("XDG_CACHE_HOME", crate::support::cache_home())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        if round % 4 < 2 {
+            std::thread::sleep(std::time::Duration::from_micros(span * round / 20));
+        } else {
+            // The moment the temporary file exists (or the run ends).
+            while leftovers(dir.path()).is_empty() && child.try_wait().unwrap().is_none() {}
+            caught_writing += usize::from(!leftovers(dir.path()).is_empty());
+        }
+        let signal = if round % 2 == 0 {
+            rustix::process::Signal::TERM
+        } else {
+            rustix::process::Signal::INT
+        };
+        crate::support::send_signal(&child, signal);
+        let _ = child.wait();
+        let now = std::fs::read_to_string(&file).unwrap();
+        let unchanged = now == before;
+        if !unchanged {
+            let data = encrypted_data(&file);
+            assert!(unseal(&keys.key, data["password"].as_str().unwrap(), STRICT_LABEL).is_ok());
+        }
+        outcomes[usize::from(!unchanged)] += 1;
+        assert_eq!(leftovers(dir.path()), Vec::<String>::new(), "round {round}");
+    }
+    eprintln!(
+        "seal stopped 20 times ({caught_writing} while its temporary file existed): {} left the \
+         file as it was, {} rotated, none left a temporary file",
+        outcomes[0], outcomes[1]
+    );
+    assert_eq!(outcomes.iter().sum::<usize>(), 20);
+}
+
+#[test]
+fn values_that_would_overflow_the_file_are_refused_and_never_echoed() {
+    if !available(&[Need::PyCryptography]) {
+        return;
+    }
+    let (dir, file, keys) = sealing_setup();
+    let before = std::fs::read_to_string(&file).unwrap();
+    let long = "x".repeat(5000);
+    let env_file = dir.path().join("db.env");
+    std::fs::write(
+        &env_file,
+        format!("password={long}\npostgres-password=made-up-admin-password\n"),
+    )
+    .unwrap();
+    let run = seal(
+        &file,
+        &keys.cert,
+        &["--from-env-file", env_file.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_contains(
+        &run.stderr,
+        "db.env:1: `password` is longer than 4096 bytes",
+    );
+    assert!(
+        !run.stderr.contains("xxxx") && !run.stderr.contains("made-up-admin"),
+        "{}",
+        run.stderr
+    );
+    std::fs::write(
+        &env_file,
+        format!(
+            "password=made-up-password-for-test\n#{}\n",
+            "y".repeat(70_000)
+        ),
+    )
+    .unwrap();
+    let run = seal(
+        &file,
+        &keys.cert,
+        &["--from-env-file", env_file.to_str().unwrap()],
+    );
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_contains(&run.stderr, "holds more than 65536 bytes");
+    assert!(!run.stderr.contains("made-up-password"), "{}", run.stderr);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before);
+    assert_eq!(leftovers(dir.path()), Vec::<String>::new());
+}

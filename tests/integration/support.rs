@@ -467,3 +467,8 @@ pub fn load_with_pyyaml(streams: &[String]) -> Vec<Vec<serde_json::Value>> {
     );
     serde_json::from_slice(&output.stdout).unwrap()
 }
+
+/// Sends `signal` to a child process this test started (never to any other process).
+pub fn send_signal(child: &std::process::Child, signal: rustix::process::Signal) {
+    let _ = rustix::process::kill_process(rustix::process::Pid::from_child(child), signal);
+}
