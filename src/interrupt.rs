@@ -83,15 +83,18 @@ fn start_handler() {
     });
 }
 
-/// Removes a file or a folder tree; what is already gone is fine.
+/// Removes a file or a folder tree; what is already gone is fine. Another thread may be
+/// removing or writing into the same tree (a run's workers, when a signal arrives): the
+/// removal is tried again until the path is gone, a bounded number of times.
 pub fn remove(path: &Path) {
-    match std::fs::symlink_metadata(path) {
-        Ok(metadata) if metadata.is_dir() => {
-            let _ = std::fs::remove_dir_all(path);
+    for _ in 0..100 {
+        let outcome = match std::fs::symlink_metadata(path) {
+            Ok(metadata) if metadata.is_dir() => std::fs::remove_dir_all(path),
+            Ok(_) => std::fs::remove_file(path),
+            Err(_) => return,
+        };
+        if outcome.is_ok() {
+            return;
         }
-        Ok(_) => {
-            let _ = std::fs::remove_file(path);
-        }
-        Err(_) => {}
     }
 }

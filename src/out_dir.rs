@@ -1,17 +1,35 @@
-//! Writing an out-dir atomically, and `--check` against one.
+//! Writing an out-dir all at once, and `--check` against one.
 //!
-//! Each environment's files are written, while the others still render, into a hidden
-//! folder beside its target; only when every environment of the run succeeded does each
-//! replace its target by rename: a failed or interrupted run leaves the previous render
-//! intact, and a failed one leaves no hidden folder behind. A
-//! folder holding files stagehand did not write is never replaced, so nothing is lost to
-//! a mistyped `--out-dir`.
+//! A run builds the whole new out-dir in a hidden folder beside it (the staging folder):
+//! each environment's files as soon as it renders, and, once every environment of the run
+//! succeeded, the out-dir's other entries (environments not in this run, a README)
+//! hard-linked in. Then one `renameat2(RENAME_EXCHANGE)` swaps the two folders, and the
+//! previous out-dir, now at the staging name, is removed. Until the swap the out-dir is
+//! untouched; after it, it is wholly the new one: a failed, killed or interrupted run
+//! leaves every environment folder as one run wrote it, old or new, and none missing.
+//! Where the kernel or file system cannot exchange (not Linux, or EINVAL), the out-dir is
+//! renamed aside and the staging folder into its place: two renames, between which the
+//! out-dir is briefly absent, never mixed.
+//!
+//! Runs that write beside the same folder take its lock (`flock` on the folder that holds
+//! the out-dir), so two renders never interleave: the second waits. Under the lock, the
+//! staging folders of killed runs are removed. Staging and lock live beside the out-dir,
+//! so after a run the out-dir holds only what it should. A folder holding files stagehand
+//! did not write is never replaced, so nothing is lost to a mistyped `--out-dir`.
 
 use std::collections::BTreeSet;
 use std::fs;
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
+use crate::interrupt::{Registered, critical, remove, remove_on_interrupt};
+
+/// The part of a staging folder's name after the out-dir's own name.
+const STAGING_MARK: &str = ".stagehand-";
+
+/// Hidden folders earlier versions left inside an out-dir; never carried over.
+const LEGACY_LEFTOVERS: [&str; 2] = [".stagehand-new-", ".stagehand-old-"];
 
 /// Refuses an output folder that is a symbolic link: writing through it would land
 /// wherever it points.
@@ -26,64 +44,268 @@ pub fn refuse_symlink(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Refuses `dir` as a place for `files` when it is a symbolic link or holds anything but
-/// a previous render: checked for every environment before any is written, so a refused
-/// run writes nothing.
-fn check_replaceable(dir: &Path, files: &[(String, String)]) -> Result<()> {
-    refuse_symlink(dir)?;
-    refuse_foreign_files(dir, files)
+/// How the out-dir holds the run's environments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Layout {
+    /// One environment: its files directly in the out-dir.
+    Single,
+    /// Several: one sub-folder per environment, by `metadata.name`.
+    PerEnvironment,
 }
 
-/// One environment's files, written into a hidden folder beside their target while the
-/// other environments of the run still render; nothing is in place until [`Staged::commit`],
-/// and a dropped `Staged` (another environment failed) leaves nothing behind.
-pub struct Staged {
-    target: PathBuf,
-    folder: tempfile::TempDir,
+/// A new out-dir being built beside the current one, swapped in by [`Swap::commit`];
+/// dropped without it (a failed run), it goes and the out-dir stays as it was.
+pub struct Swap {
+    out_dir: PathBuf,
+    layout: Layout,
+    staging: PathBuf,
+    _registered: Registered,
+    _lock: fs::File,
 }
 
-impl Staged {
-    /// Checks that `target` may be replaced by `files`, then writes them into a hidden
-    /// folder inside `parent` (the folder that holds `target`, created beforehand).
-    pub fn write(parent: &Path, target: PathBuf, files: &[(String, String)]) -> Result<Self> {
-        check_replaceable(&target, files)?;
-        let folder = tempfile::Builder::new()
-            .prefix(".stagehand-new-")
-            .tempdir_in(parent)
-            .map_err(|e| Error::io(parent, "cannot create a temporary folder in", &e))?;
-        for (name, content) in files {
-            let path = folder.path().join(name);
-            // No fsync per file: the rename makes a run atomic against failures and
+impl Drop for Swap {
+    fn drop(&mut self) {
+        remove(&self.staging);
+    }
+}
+
+impl Swap {
+    /// Takes the lock beside `out_dir` (creating the folders above it), removes the staging
+    /// folders of killed runs, and makes this run's. The out-dir must be a folder of its
+    /// own: not a symbolic link or a file, not holding the current folder or a repository.
+    pub fn begin(out_dir: &Path, layout: Layout) -> Result<(Self, CreatedFolders)> {
+        refuse_symlink(out_dir)?;
+        if out_dir.exists() && !out_dir.is_dir() {
+            return Err(Error::Usage(format!(
+                "{}: --out-dir is a file, not a folder",
+                out_dir.display()
+            )));
+        }
+        let name = out_dir
+            .file_name()
+            .filter(|_| !out_dir.ends_with(".") && !out_dir.ends_with(".."))
+            .map(|n| n.to_string_lossy().into_owned());
+        let (Some(name), Some(parent)) = (name, out_dir.parent()) else {
+            return Err(own_folder_needed(out_dir));
+        };
+        let parent = if parent.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            parent
+        };
+        let created = CreatedFolders::create(parent)?;
+        let parent = parent
+            .canonicalize()
+            .map_err(|e| Error::io(parent, "cannot open the folder", &e))?;
+        let out_dir = parent.join(&name);
+        if out_dir.join(".git").exists()
+            || std::env::current_dir().is_ok_and(|cwd| cwd.starts_with(&out_dir))
+        {
+            return Err(own_folder_needed(&out_dir));
+        }
+        refuse_mount_point(&out_dir, &parent)?;
+        let lock = lock(&parent)?;
+        remove_staging_leftovers(&parent, &name);
+        let section = critical();
+        let staging = tempfile::Builder::new()
+            .prefix(&format!(".{name}{STAGING_MARK}"))
+            .tempdir_in(&parent)
+            .map_err(|e| Error::io(&parent, "cannot create a temporary folder in", &e))?
+            .keep();
+        let registered = remove_on_interrupt(&staging);
+        drop(section);
+        Ok((
+            Self {
+                out_dir,
+                layout,
+                staging,
+                _registered: registered,
+                _lock: lock,
+            },
+            created,
+        ))
+    }
+
+    /// Writes one environment's files into the staging folder (`name` is its
+    /// `metadata.name`), after checking that what they replace is a previous render.
+    pub fn write(&self, name: &str, files: &[(String, String)]) -> Result<()> {
+        let (current, staged) = match self.layout {
+            Layout::Single => (self.out_dir.clone(), self.staging.clone()),
+            Layout::PerEnvironment => (self.out_dir.join(name), self.staging.join(name)),
+        };
+        refuse_symlink(&current)?;
+        refuse_foreign_files(&current, files)?;
+        if self.layout == Layout::PerEnvironment {
+            refuse_mount_point(&current, &self.out_dir)?;
+            match fs::create_dir(&staged) {
+                Ok(()) => {}
+                // Two environments of the run share a name: the run is refused (naming
+                // both) before anything is committed, so the second is not written.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => return Ok(()),
+                Err(e) => return Err(Error::io(&staged, "cannot create", &e)),
+            }
+        }
+        for (file, content) in files {
+            let path = staged.join(file);
+            // No fsync per file: the swap makes a run atomic against failures and
             // interruption; syncing 8 files per environment made 1,000 environments take seconds.
             fs::write(&path, content).map_err(|e| Error::io(&path, "cannot write", &e))?;
         }
-        Ok(Self { target, folder })
-    }
-
-    /// Puts the files in place: the target folder is replaced by a rename.
-    pub fn commit(self) -> Result<()> {
-        let Self { target, folder } = self;
-        if fs::symlink_metadata(&target).is_ok() {
-            let parent = target
-                .parent()
-                .filter(|p| !p.as_os_str().is_empty())
-                .unwrap_or(Path::new("."));
-            let retired = retired_name(parent)?;
-            fs::rename(&target, &retired).map_err(|e| Error::io(&target, "cannot replace", &e))?;
-            if let Err(error) = fs::rename(folder.path(), &target) {
-                // Put the previous render back; the new one is dropped with `folder`.
-                let _ = fs::rename(&retired, &target);
-                return Err(Error::io(&target, "cannot replace", &error));
-            }
-            let _ = folder.keep();
-            fs::remove_dir_all(&retired).map_err(|e| Error::io(&retired, "cannot remove", &e))?;
-        } else {
-            fs::rename(folder.path(), &target)
-                .map_err(|e| Error::io(&target, "cannot create", &e))?;
-            let _ = folder.keep();
-        }
         Ok(())
     }
+
+    /// Carries over what the run did not write (`written`: the environments' names), then
+    /// swaps the staging folder with the out-dir and removes the previous one.
+    pub fn commit(self, written: &BTreeSet<&str>) -> Result<()> {
+        if self.layout == Layout::PerEnvironment
+            && let Ok(entries) = fs::read_dir(&self.out_dir)
+        {
+            let device = fs::metadata(&self.out_dir)
+                .map_err(|e| Error::io(&self.out_dir, "cannot read", &e))?
+                .dev();
+            for entry in entries {
+                let entry = entry.map_err(|e| Error::io(&self.out_dir, "cannot read", &e))?;
+                let name = entry.file_name();
+                let text = name.to_string_lossy();
+                if written.contains(text.as_ref())
+                    || LEGACY_LEFTOVERS.iter().any(|p| text.starts_with(p))
+                {
+                    continue;
+                }
+                link_tree(&entry.path(), &self.staging.join(&name), device)?;
+            }
+        }
+        let section = critical();
+        if fs::symlink_metadata(&self.out_dir).is_ok() {
+            swap_folders(&self.staging, &self.out_dir)?;
+        } else {
+            fs::rename(&self.staging, &self.out_dir)
+                .map_err(|e| Error::io(&self.out_dir, "cannot create", &e))?;
+        }
+        drop(section);
+        // The previous out-dir is at the staging name now; `Drop` removes it.
+        Ok(())
+    }
+}
+
+fn own_folder_needed(dir: &Path) -> Error {
+    Error::Usage(format!(
+        "{}: --out-dir must be a folder of its own, replaced as a whole (not the current \
+         folder, one above it, or a repository); give one such as rendered/",
+        dir.display()
+    ))
+}
+
+/// Exchanges two folders in one step where the system can; else renames `current` aside,
+/// `staged` into its place, and the previous folder to `staged`'s name.
+fn swap_folders(staged: &Path, current: &Path) -> Result<()> {
+    use rustix::fs::{CWD, RenameFlags, renameat_with};
+    match renameat_with(CWD, staged, CWD, current, RenameFlags::EXCHANGE) {
+        Ok(()) => return Ok(()),
+        Err(rustix::io::Errno::INVAL | rustix::io::Errno::NOSYS | rustix::io::Errno::NOTSUP) => {}
+        Err(errno) => {
+            return Err(Error::io(current, "cannot replace", &errno.into()));
+        }
+    }
+    let mut aside = staged.as_os_str().to_owned();
+    aside.push("-previous");
+    let aside = PathBuf::from(aside);
+    fs::rename(current, &aside).map_err(|e| Error::io(current, "cannot replace", &e))?;
+    if let Err(error) = fs::rename(staged, current) {
+        let _ = fs::rename(&aside, current);
+        return Err(Error::io(current, "cannot replace", &error));
+    }
+    fs::rename(&aside, staged).map_err(|e| Error::io(&aside, "cannot move", &e))
+}
+
+/// Takes the lock of `folder` (`flock` on the folder itself: no file is left behind),
+/// waiting, with a note, while another run holds it.
+pub fn lock(folder: &Path) -> Result<fs::File> {
+    let handle =
+        fs::File::open(folder).map_err(|e| Error::io(folder, "cannot open the folder", &e))?;
+    match handle.try_lock() {
+        Ok(()) => {}
+        Err(fs::TryLockError::WouldBlock) => {
+            crate::error::eprint_warning(&format!(
+                "note: another stagehand run is writing in {}; waiting for it to finish",
+                folder.display()
+            ));
+            handle
+                .lock()
+                .map_err(|e| Error::io(folder, "cannot lock the folder", &e))?;
+        }
+        Err(fs::TryLockError::Error(e)) => {
+            return Err(Error::io(folder, "cannot lock the folder", &e));
+        }
+    }
+    Ok(handle)
+}
+
+/// Removes the staging folders of runs that were killed (`.<name>.stagehand-*` beside
+/// the out-dir): under the lock, none is in use.
+fn remove_staging_leftovers(parent: &Path, name: &str) {
+    let prefix = format!(".{name}{STAGING_MARK}");
+    for entry in fs::read_dir(parent).into_iter().flatten().flatten() {
+        if entry.file_name().to_string_lossy().starts_with(&prefix) {
+            remove(&entry.path());
+        }
+    }
+}
+
+/// A folder on another file system than its parent (a mount point) cannot be renamed,
+/// and removing the previous out-dir would reach into it: refused before anything is
+/// written.
+fn refuse_mount_point(dir: &Path, parent: &Path) -> Result<()> {
+    let (Ok(inner), Ok(outer)) = (fs::symlink_metadata(dir), fs::metadata(parent)) else {
+        return Ok(());
+    };
+    if inner.dev() != outer.dev() {
+        return Err(Error::Usage(format!(
+            "{}: is a mount point; stagehand replaces out-dir folders by rename, which a \
+             mount point refuses (unmount it, or give --out-dir a folder that holds none); \
+             nothing was written",
+            dir.display()
+        )));
+    }
+    Ok(())
+}
+
+/// Recreates `from` at `to` with hard links to its files (a copy where a link is refused),
+/// its folders and its symbolic links as they are.
+fn link_tree(from: &Path, to: &Path, device: u64) -> Result<()> {
+    let metadata = fs::symlink_metadata(from).map_err(|e| Error::io(from, "cannot read", &e))?;
+    let kind = metadata.file_type();
+    if kind.is_symlink() {
+        let target = fs::read_link(from).map_err(|e| Error::io(from, "cannot read", &e))?;
+        return std::os::unix::fs::symlink(target, to)
+            .map_err(|e| Error::io(to, "cannot create", &e));
+    }
+    if metadata.dev() != device {
+        return Err(Error::Usage(format!(
+            "{}: is a mount point inside the out-dir; stagehand replaces the out-dir as a \
+             whole and cannot carry a mount over (unmount it); nothing was written",
+            from.display()
+        )));
+    }
+    if kind.is_dir() {
+        fs::create_dir(to).map_err(|e| Error::io(to, "cannot create", &e))?;
+        for entry in fs::read_dir(from).map_err(|e| Error::io(from, "cannot read", &e))? {
+            let entry = entry.map_err(|e| Error::io(from, "cannot read", &e))?;
+            link_tree(&entry.path(), &to.join(entry.file_name()), device)?;
+        }
+        return Ok(());
+    }
+    if !kind.is_file() {
+        return Err(Error::Usage(format!(
+            "{}: is not a file, folder or link (a FIFO, socket or device), which stagehand \
+             cannot carry over into the new out-dir; remove it; nothing was written",
+            from.display()
+        )));
+    }
+    if fs::hard_link(from, to).is_err() {
+        fs::copy(from, to).map_err(|e| Error::io(to, "cannot copy", &e))?;
+    }
+    Ok(())
 }
 
 /// The folders a run created to hold its out-dir: removed again, if still empty, when
@@ -116,17 +338,6 @@ impl Drop for CreatedFolders {
             let _ = fs::remove_dir(folder);
         }
     }
-}
-
-fn retired_name(parent: &Path) -> Result<PathBuf> {
-    let holder = tempfile::Builder::new()
-        .prefix(".stagehand-old-")
-        .tempdir_in(parent)
-        .map_err(|e| Error::io(parent, "cannot create a temporary folder in", &e))?;
-    // Only the unique name is wanted: the empty folder is removed so rename can take it.
-    let path = holder.path().to_path_buf();
-    drop(holder);
-    Ok(path)
 }
 
 /// Refuses to replace `dir` if it holds anything but files stagehand writes.

@@ -1,7 +1,8 @@
 //! `stagehand render`: print the Kubernetes objects, or write (or check) an out-dir.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+
 use std::process::ExitCode;
 
 use rayon::prelude::*;
@@ -14,7 +15,7 @@ use crate::cmd::{
 use crate::emit::{json_list, out_dir_files, yaml_stream};
 use crate::error::{EXIT_DIFFERENCES, Error, Problem, Result, Severity, eprint_problems};
 use crate::expand::Expansion;
-use crate::out_dir::{CreatedFolders, Staged, changed_files};
+use crate::out_dir::{Layout, Swap, changed_files};
 use crate::overlay::Override;
 use crate::pipeline::{RenderRequest, render};
 use crate::sharing::{Claims, conflicts};
@@ -100,43 +101,33 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     if args.check {
         return check_out_dir(out_dir, &environments, &overrides, expansion.as_ref());
     }
-    // Each environment is written into a hidden folder as soon as it renders (in parallel;
-    // results keep argument order); only when all succeeded are the folders put in place:
-    // any error means nothing is written.
-    let single = environments.len() == 1;
-    let parent = if single {
-        out_dir
-            .parent()
-            .filter(|p| !p.as_os_str().is_empty())
-            .unwrap_or(Path::new("."))
+    // Each environment is written into the staging folder as soon as it renders (in
+    // parallel; results keep argument order); only when all succeeded is the out-dir
+    // swapped for it: any error means nothing changes.
+    let layout = if environments.len() == 1 {
+        Layout::Single
     } else {
-        out_dir.as_path()
+        Layout::PerEnvironment
     };
-    let created = CreatedFolders::create(parent)?;
+    let (swap, created) = Swap::begin(out_dir, layout)?;
     let outcomes = render_each(&environments, &overrides, expansion.as_ref(), |rendered| {
-        let target = if single {
-            out_dir.clone()
-        } else {
-            out_dir.join(&rendered.name)
-        };
-        let staged = Staged::write(parent, target, &out_dir_files(&rendered))?;
+        swap.write(&rendered.name, &out_dir_files(&rendered))?;
         Ok(OutDirRender {
             claims: Claims::of(&rendered),
             name: rendered.name,
             warnings: rendered.warnings,
-            output: staged,
+            output: (),
         })
     });
     let rendered_all = succeeded(outcomes.into_iter().map(|outcome| outcome.and_then(|r| r)))?;
     unique_names(&environments, &rendered_all)?;
     warn_of_clashes(&rendered_all);
-    let mut staged = Vec::with_capacity(rendered_all.len());
-    for rendered in rendered_all {
+    for rendered in &rendered_all {
         eprint_problems(&rendered.warnings);
-        staged.push(rendered.output);
     }
+    let written: BTreeSet<&str> = rendered_all.iter().map(|r| r.name.as_str()).collect();
+    swap.commit(&written)?;
     created.keep();
-    staged.into_par_iter().try_for_each(Staged::commit)?;
     Ok(ExitCode::SUCCESS)
 }
 

@@ -467,8 +467,9 @@ pub fn load_rendered(dir: &Path) -> Result<BTreeMap<String, Snapshot>> {
     let mut snapshots = BTreeMap::new();
     for entry in entries.filter_map(|e| e.ok()) {
         let path = entry.path();
-        if path.join("values.yaml").is_file() {
-            let key = entry.file_name().to_string_lossy().into_owned();
+        let key = entry.file_name().to_string_lossy().into_owned();
+        // Hidden folders are no environment of the render (an interrupted run's, say).
+        if !key.starts_with('.') && path.join("values.yaml").is_file() {
             snapshots.insert(key, load_rendered_environment(&path)?);
         }
     }

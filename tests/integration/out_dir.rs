@@ -289,3 +289,240 @@ fn a_symlinked_out_dir_is_refused_for_one_and_for_many_environments() {
         "a refused run writes no environment"
     );
 }
+
+/// `count` environments (`e00`, `e01`, ...) in a new temporary folder, and their files.
+fn many_environments(count: usize) -> (tempfile::TempDir, Vec<String>) {
+    let dir = tempfile::tempdir().unwrap();
+    let files = (0..count)
+        .map(|index| {
+            let file = dir.path().join(format!("e{index:02}.yaml"));
+            let text = environment_with("")
+                .replace("name: test", &format!("name: e{index:02}"))
+                .replace("backstage.example.org", &format!("e{index:02}.example.org"));
+            std::fs::write(&file, text).unwrap();
+            file.to_string_lossy().into_owned()
+        })
+        .collect();
+    (dir, files)
+}
+
+/// The `replicas` each environment folder of `out` was rendered with (checksums checked).
+fn replicas_by_folder(out: &Path) -> std::collections::BTreeMap<String, String> {
+    file_names(out)
+        .into_iter()
+        .filter(|name| out.join(name).is_dir())
+        .map(|name| {
+            let folder = out.join(&name);
+            crate::support::checksums_pass(&folder);
+            let values = std::fs::read_to_string(folder.join("values.yaml")).unwrap();
+            let replicas = values
+                .lines()
+                .find_map(|line| line.trim().strip_prefix("replicas: "))
+                .unwrap_or("?")
+                .to_string();
+            (name, replicas)
+        })
+        .collect()
+}
+
+/// What lies beside `out` or inside it that a run leaves only while it runs.
+fn hidden_entries(out: &Path) -> Vec<String> {
+    let mut hidden = Vec::new();
+    for folder in [out.parent().unwrap(), out] {
+        for entry in std::fs::read_dir(folder).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.contains(".stagehand") {
+                hidden.push(name);
+            }
+        }
+    }
+    hidden
+}
+
+fn render_command(files: &[String], out: &Path, replicas: u32) -> std::process::Command {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_stagehand"));
+    command
+        .arg("render")
+        .args(files)
+        .arg("--out-dir")
+        .arg(out)
+        .arg("--set")
+        .arg(format!("spec.replicas={replicas}"))
+        .env("XDG_CACHE_HOME", crate::support::cache_home())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    command
+}
+
+#[test]
+fn a_run_stopped_at_any_moment_leaves_every_folder_from_one_run_and_none_missing() {
+    use rustix::process::Signal;
+    let (dir, files) = many_environments(40);
+    let out = dir.path().join("rendered");
+    assert!(render_command(&files, &out, 1).status().unwrap().success());
+    let started = std::time::Instant::now();
+    assert!(render_command(&files, &out, 2).status().unwrap().success());
+    let span = started.elapsed();
+    let mut current = "2".to_string();
+    let (mut kills, mut held, mut finished_first) = (0, 0, 0);
+    for round in 0..24u32 {
+        let next = if current == "2" { 3 } else { 2 };
+        let mut child = render_command(&files, &out, next).spawn().unwrap();
+        if round % 2 == 0 {
+            // Anywhere in the run.
+            std::thread::sleep(span.mul_f64(f64::from(round) / 24.0));
+        } else {
+            // Once the new out-dir is staged in full: carrying over and swapping.
+            let staging = |_: ()| {
+                std::fs::read_dir(dir.path())
+                    .unwrap()
+                    .flatten()
+                    .find(|e| {
+                        e.file_name()
+                            .to_string_lossy()
+                            .starts_with(".rendered.stagehand-")
+                    })
+                    .map(|e| std::fs::read_dir(e.path()).map(|d| d.count()).unwrap_or(0))
+            };
+            while staging(()).is_none_or(|count| count < 40) && child.try_wait().unwrap().is_none()
+            {
+            }
+        }
+        let signal = [Signal::KILL, Signal::TERM, Signal::INT][round as usize % 3];
+        crate::support::send_signal(&child, signal);
+        let status = child.wait().unwrap();
+        kills += 1;
+        finished_first += usize::from(status.success());
+        let replicas = replicas_by_folder(&out);
+        assert_eq!(
+            replicas.len(),
+            40,
+            "round {round}: a folder is missing: {replicas:?}"
+        );
+        let values: std::collections::BTreeSet<&String> = replicas.values().collect();
+        assert_eq!(
+            values.len(),
+            1,
+            "round {round}: folders from two runs: {replicas:?}"
+        );
+        let value = values.into_iter().next().unwrap().clone();
+        assert!(
+            value == current || value == next.to_string(),
+            "round {round}: {value}"
+        );
+        if signal != Signal::KILL {
+            assert_eq!(hidden_entries(&out), Vec::<String>::new(), "round {round}");
+        }
+        current = value;
+        held += 1;
+    }
+    // A later run removes what a SIGKILL left.
+    assert!(render_command(&files, &out, 1).status().unwrap().success());
+    assert_eq!(hidden_entries(&out), Vec::<String>::new());
+    eprintln!(
+        "out-dir: {kills} runs stopped by a signal ({finished_first} had finished first), {held} held"
+    );
+    assert_eq!(held, 24);
+}
+
+#[test]
+fn two_renders_into_one_out_dir_at_once_never_interleave() {
+    let (dir, files) = many_environments(20);
+    let out = dir.path().join("rendered");
+    for round in 0..20 {
+        let first = render_command(&files, &out, 2).spawn().unwrap();
+        let second = render_command(&files, &out, 3).spawn().unwrap();
+        for child in [first, second] {
+            let output = child.wait_with_output().unwrap();
+            assert!(
+                output.status.success(),
+                "round {round}: {}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        let replicas = replicas_by_folder(&out);
+        assert_eq!(replicas.len(), 20, "round {round}");
+        let values: std::collections::BTreeSet<&String> = replicas.values().collect();
+        assert_eq!(values.len(), 1, "round {round}: {replicas:?}");
+        assert_eq!(hidden_entries(&out), Vec::<String>::new(), "round {round}");
+    }
+}
+
+#[test]
+fn environments_not_in_the_run_keep_their_folders_and_other_files() {
+    let (dir, files) = many_environments(3);
+    let out = dir.path().join("rendered");
+    assert!(render_command(&files, &out, 1).status().unwrap().success());
+    std::fs::write(out.join("README.md"), "rendered by CI\n").unwrap();
+    // An earlier version's leftover inside the out-dir is not carried over.
+    std::fs::create_dir(out.join(".stagehand-new-AbC123")).unwrap();
+    let untouched = crate::support::snapshot(&out.join("e02"));
+    assert!(
+        render_command(&files[..2], &out, 2)
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(
+        file_names(&out),
+        ["README.md", "e00", "e01", "e02"],
+        "{:?}",
+        hidden_entries(&out)
+    );
+    assert_eq!(crate::support::snapshot(&out.join("e02")), untouched);
+    assert_eq!(
+        std::fs::read_to_string(out.join("README.md")).unwrap(),
+        "rendered by CI\n"
+    );
+    let replicas: Vec<(String, String)> = replicas_by_folder(&out).into_iter().collect();
+    let expected: Vec<(String, String)> = [("e00", "2"), ("e01", "2"), ("e02", "1")]
+        .iter()
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .collect();
+    assert_eq!(replicas, expected);
+}
+
+#[test]
+fn a_mount_point_in_the_out_dir_or_a_full_disk_changes_nothing() {
+    use crate::support::{Need, TmpfsMount, available, snapshot};
+    if !available(&[Need::Mount]) {
+        return;
+    }
+    let (dir, files) = many_environments(3);
+    let out = dir.path().join("rendered");
+    assert!(render_command(&files, &out, 1).status().unwrap().success());
+    let before = snapshot(&out);
+    // A mount point where an environment goes, and one the run does not write.
+    for busy in ["e01", "e02"] {
+        let mount = TmpfsMount::new(&out.join(busy), dir.path(), 64 * 1024).expect("mount a tmpfs");
+        let output = render_command(&files[..2], &out, 2).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.contains(&format!("{}: is a mount point", out.join(busy).display())),
+            "{stderr}"
+        );
+        drop(mount);
+        assert_eq!(snapshot(&out), before, "{busy}");
+        assert_eq!(hidden_entries(&out), Vec::<String>::new());
+    }
+    // A disk that fills up while the new out-dir is staged.
+    let disk = dir.path().join("disk");
+    std::fs::create_dir(&disk).unwrap();
+    let _mount = TmpfsMount::new(&disk, dir.path(), 160 * 1024).expect("mount a tmpfs");
+    let out = disk.join("rendered");
+    assert!(
+        render_command(&files[..1], &out, 1)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let before = snapshot(&out);
+    let (_many_dir, many) = many_environments(30);
+    let output = render_command(&many, &out, 2).output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("No space left on device"), "{stderr}");
+    assert_eq!(snapshot(&out), before);
+    assert_eq!(hidden_entries(&out), Vec::<String>::new());
+}

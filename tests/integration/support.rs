@@ -31,6 +31,8 @@ pub enum Need {
     Npm,
     /// The PostgreSQL server's programs (`initdb`, `postgres`, `pg_isready`, `psql`).
     Postgres,
+    /// Mounting a small tmpfs (root): a full disk, a mount point in the out-dir.
+    Mount,
 }
 
 impl Need {
@@ -47,6 +49,7 @@ impl Need {
             Self::Postgres => {
                 "the PostgreSQL server (apt-get install postgresql; .ci/run installs it)".into()
             }
+            Self::Mount => "root, to mount a small tmpfs (mount -t tmpfs)".into(),
         }
     }
 
@@ -57,6 +60,7 @@ impl Need {
         static KUBECTL: OnceLock<bool> = OnceLock::new();
         static HELM: OnceLock<bool> = OnceLock::new();
         static NPM: OnceLock<bool> = OnceLock::new();
+        static MOUNT: OnceLock<bool> = OnceLock::new();
         let runs = |program: &str, args: &[&str]| {
             Command::new(program)
                 .args(args)
@@ -81,6 +85,10 @@ impl Need {
             }),
             Self::Npm => *NPM.get_or_init(|| runs("npm", &["--version"])),
             Self::Postgres => crate::backstage::postgres::bin_dir().is_some(),
+            Self::Mount => *MOUNT.get_or_init(|| {
+                let dir = tempfile::tempdir().expect("a temporary folder");
+                TmpfsMount::new(dir.path(), dir.path(), 64 * 1024).is_some()
+            }),
         }
     }
 }
@@ -471,4 +479,50 @@ pub fn load_with_pyyaml(streams: &[String]) -> Vec<Vec<serde_json::Value>> {
 /// Sends `signal` to a child process this test started (never to any other process).
 pub fn send_signal(child: &std::process::Child, signal: rustix::process::Signal) {
     let _ = rustix::process::kill_process(rustix::process::Pid::from_child(child), signal);
+}
+
+/// A tmpfs of `bytes` mounted on a folder the test made; unmounted when dropped, even
+/// when the code under test moved it (every tmpfs mounted under `within`, the test's own
+/// temporary folder, is unmounted then).
+pub struct TmpfsMount {
+    dir: PathBuf,
+    within: PathBuf,
+}
+
+impl TmpfsMount {
+    /// Mounts it on `dir` (which must exist, inside `within`), or `None` when mounting is
+    /// not allowed.
+    pub fn new(dir: &Path, within: &Path, bytes: u64) -> Option<Self> {
+        assert!(
+            dir.starts_with(within),
+            "{} is outside {}",
+            dir.display(),
+            within.display()
+        );
+        let mounted = Command::new("mount")
+            .args(["-t", "tmpfs", "-o", &format!("size={bytes}"), "tmpfs"])
+            .arg(dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|status| status.success());
+        mounted.then(|| Self {
+            dir: dir.to_path_buf(),
+            within: within.to_path_buf(),
+        })
+    }
+}
+
+impl Drop for TmpfsMount {
+    fn drop(&mut self) {
+        let _ = Command::new("umount").arg(&self.dir).status();
+        let mounts = std::fs::read_to_string("/proc/self/mounts").unwrap_or_default();
+        for line in mounts.lines() {
+            let mut fields = line.split(' ');
+            if let (Some("tmpfs"), Some(point)) = (fields.next(), fields.next())
+                && Path::new(point).starts_with(&self.within)
+            {
+                let _ = Command::new("umount").arg(point).status();
+            }
+        }
+    }
 }
