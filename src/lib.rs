@@ -25,6 +25,7 @@ pub mod helm_values;
 pub mod interrupt;
 pub mod load;
 pub mod locate;
+pub mod lock;
 pub mod names;
 pub mod out_dir;
 pub mod overlay;

@@ -104,7 +104,7 @@ impl Swap {
             return Err(own_folder_needed(&out_dir));
         }
         refuse_mount_point(&out_dir, &parent)?;
-        let lock = lock(&parent)?;
+        let lock = crate::lock::lock_folder(&parent)?;
         remove_staging_leftovers(&parent, &name);
         let section = critical();
         let staging = tempfile::Builder::new()
@@ -216,29 +216,6 @@ fn swap_folders(staged: &Path, current: &Path) -> Result<()> {
         return Err(Error::io(current, "cannot replace", &error));
     }
     fs::rename(&aside, staged).map_err(|e| Error::io(&aside, "cannot move", &e))
-}
-
-/// Takes the lock of `folder` (`flock` on the folder itself: no file is left behind),
-/// waiting, with a note, while another run holds it.
-pub fn lock(folder: &Path) -> Result<fs::File> {
-    let handle =
-        fs::File::open(folder).map_err(|e| Error::io(folder, "cannot open the folder", &e))?;
-    match handle.try_lock() {
-        Ok(()) => {}
-        Err(fs::TryLockError::WouldBlock) => {
-            crate::error::eprint_warning(&format!(
-                "note: another stagehand run is writing in {}; waiting for it to finish",
-                folder.display()
-            ));
-            handle
-                .lock()
-                .map_err(|e| Error::io(folder, "cannot lock the folder", &e))?;
-        }
-        Err(fs::TryLockError::Error(e)) => {
-            return Err(Error::io(folder, "cannot lock the folder", &e));
-        }
-    }
-    Ok(handle)
 }
 
 /// Removes the staging folders of runs that were killed (`.<name>.stagehand-*` beside

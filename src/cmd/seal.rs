@@ -85,7 +85,7 @@ pub fn run(args: &SealArgs) -> Result<ExitCode> {
     // Two seals of one file must not both read it and each write back only their own key:
     // every seal in a folder holds its lock from the read to the rename.
     let folder = parent_folder(&file);
-    let _lock = lock_folder(folder)?;
+    let _lock = crate::lock::lock_folder(folder)?;
     remove_leftovers(folder);
     let target = sealed_secret_of(&file)?;
     let original = read_text_file(&file, &file.display().to_string())?;
@@ -419,29 +419,6 @@ fn parent_folder(file: &Path) -> &Path {
     file.parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."))
-}
-
-/// Takes the folder's lock (`flock` on the folder itself, so nothing is left behind),
-/// waiting for another seal that holds it.
-fn lock_folder(folder: &Path) -> Result<std::fs::File> {
-    let handle =
-        std::fs::File::open(folder).map_err(|e| Error::io(folder, "cannot open the folder", &e))?;
-    match handle.try_lock() {
-        Ok(()) => {}
-        Err(std::fs::TryLockError::WouldBlock) => {
-            crate::error::eprint_warning(&format!(
-                "note: another stagehand seal is writing in {}; waiting for it",
-                folder.display()
-            ));
-            handle
-                .lock()
-                .map_err(|e| Error::io(folder, "cannot lock the folder", &e))?;
-        }
-        Err(std::fs::TryLockError::Error(e)) => {
-            return Err(Error::io(folder, "cannot lock the folder", &e));
-        }
-    }
-    Ok(handle)
 }
 
 /// Removes temporary files of seals that were killed (under the lock, none is in use).
