@@ -108,6 +108,8 @@ fn diff_revision(
         .map_err(|e| Error::io(std::path::Path::new("."), "cannot read", &e))?;
     let top = repository_top(&cwd)?;
     let paths = repository_relative(&top, &cwd, &args.paths)?;
+    // Removed when the diff ends, fails, or is stopped by SIGINT, SIGTERM or SIGHUP.
+    let creating = crate::interrupt::critical();
     let checkout = tempfile::Builder::new()
         .prefix("stagehand-diff-")
         .tempdir()
@@ -118,6 +120,8 @@ fn diff_revision(
                 &e,
             )
         })?;
+    let _registered = crate::interrupt::remove_on_interrupt(checkout.path());
+    drop(creating);
     let tree = RevisionTree::open(&top, revision)?;
     for (given, relative) in args.paths.iter().zip(&paths) {
         if !top.join(relative).exists() && !tree.contains(relative) {

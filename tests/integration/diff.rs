@@ -630,3 +630,72 @@ fn a_base_missing_from_a_shallow_clone_says_the_clone_is_shallow() {
         "is not a revision of this repository (try origin/main, HEAD~1",
     );
 }
+
+#[test]
+fn a_diff_stopped_by_a_signal_or_failing_leaves_no_temporary_folder() {
+    use rustix::process::Signal;
+    let repository = GitRepo::with_overlays(&["minicloud"]);
+    let source =
+        std::fs::read_to_string(repository.path("overlays/minicloud/environment.yaml")).unwrap();
+    for index in 0..30 {
+        let folder = repository.path(&format!("envs/e{index:02}"));
+        std::fs::create_dir_all(&folder).unwrap();
+        let text = source
+            .replace("  name: minicloud\n", &format!("  name: e{index:02}\n"))
+            .replace(
+                MINICLOUD_HOST,
+                &format!("hostname: e{index:02}.example.org"),
+            );
+        std::fs::write(folder.join("environment.yaml"), text).unwrap();
+    }
+    repository.commit("thirty environments");
+    for index in 0..30 {
+        repository.edit(
+            &format!("envs/e{index:02}/environment.yaml"),
+            &format!("hostname: e{index:02}.example.org"),
+            &format!("hostname: f{index:02}.example.org"),
+        );
+    }
+    let temporary = tempfile::tempdir().unwrap();
+    let diff = || {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_stagehand"));
+        command
+            .args(["diff", "--base", "HEAD"])
+            .current_dir(repository.path(""))
+            .env("TMPDIR", temporary.path())
+            .env("XDG_CACHE_HOME", crate::support::cache_home())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        command
+    };
+    let started = std::time::Instant::now();
+    assert_eq!(diff().status().unwrap().code(), Some(1));
+    let span = started.elapsed();
+    let leftovers = || std::fs::read_dir(temporary.path()).unwrap().count();
+    assert_eq!(leftovers(), 0);
+    let mut stopped = 0;
+    for round in 0..20u32 {
+        let mut child = diff().spawn().unwrap();
+        std::thread::sleep(span.mul_f64(f64::from(round) / 20.0));
+        let signal = if round % 2 == 0 {
+            Signal::TERM
+        } else {
+            Signal::INT
+        };
+        crate::support::send_signal(&child, signal);
+        let status = child.wait().unwrap();
+        stopped += usize::from(status.code() != Some(1));
+        assert_eq!(leftovers(), 0, "round {round}: {status:?}");
+    }
+    eprintln!(
+        "diff stopped by 20 signals ({stopped} before it finished): no temporary folder left"
+    );
+    // An error path: the working tree's environment no longer renders.
+    repository.edit(
+        "envs/e05/environment.yaml",
+        "hostname: f05.example.org",
+        "hostname: NOT A HOST",
+    );
+    assert_eq!(diff().status().unwrap().code(), Some(2));
+    assert_eq!(leftovers(), 0);
+}
