@@ -8,6 +8,54 @@ use crate::diff::{Change, DiffReport, DocumentChange, EnvironmentChange};
 /// Largest Markdown report, in characters (GitHub comments hold 65,536).
 pub const MARKDOWN_LIMIT: usize = 65_000;
 
+/// `text` for a terminal: each control character (a newline in a folder name, an escape
+/// sequence) written out as its Rust escape (`\n`, `\u{1b}`), so no name can add a line
+/// to the report or paint the terminal.
+fn terminal_safe(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// `text` as inline Markdown that is only text: each character Markdown or HTML gives a
+/// meaning inline ([`MARKDOWN_SPECIAL`]) as an HTML character reference (so `|` cannot end
+/// a table cell, `<` open a tag, `` ` `` a code span, `*` or `[` format or link), and
+/// control characters written out as escapes, so no name can add a line, a heading or HTML
+/// to a pull-request comment.
+fn markdown_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len() + 16);
+    for c in text.chars() {
+        if MARKDOWN_SPECIAL.contains(c) {
+            out.push_str(&format!("&#{};", u32::from(c)));
+        } else if c.is_control() {
+            for escaped in c.escape_default() {
+                if escaped == '\\' {
+                    out.push_str("&#92;");
+                } else {
+                    out.push(escaped);
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Characters [`markdown_text`] writes as character references.
+const MARKDOWN_SPECIAL: &str = "&<>|`*_[]\\~#!\"'=";
+
+/// [`markdown_text`] in a `<code>` element.
+fn markdown_code(text: &str) -> String {
+    format!("<code>{}</code>", markdown_text(text))
+}
+
 fn environment_title(environment: &EnvironmentChange) -> String {
     match (environment.path.as_str(), environment.name.as_str()) {
         (".", name) => name.to_string(),
@@ -54,7 +102,7 @@ pub fn text(report: &DiffReport, colour: bool) -> String {
     for environment in &report.environments {
         out.push_str(&format!(
             "  {}: {} ({})\n",
-            environment_title(environment),
+            terminal_safe(&environment_title(environment)),
             environment.change,
             counts_text(environment)
         ));
@@ -66,7 +114,7 @@ pub fn text(report: &DiffReport, colour: bool) -> String {
                 "1",
                 &format!(
                     "=== {}: {}",
-                    environment_title(environment),
+                    terminal_safe(&environment_title(environment)),
                     environment.change
                 )
             )
@@ -74,13 +122,18 @@ pub fn text(report: &DiffReport, colour: bool) -> String {
         for object in &environment.objects {
             out.push_str(&paint(
                 "1;36",
-                &format!("--- {}: {}", object.id, object.change),
+                &format!(
+                    "--- {}: {}",
+                    terminal_safe(&object.id.to_string()),
+                    object.change
+                ),
             ));
             out.push('\n');
             if let Some(note) = sealed_note(object) {
                 out.push_str(&format!("{note}\n"));
             }
             for line in object.diff.lines() {
+                let line = &terminal_safe(line);
                 let painted = match line.chars().next() {
                     Some('+') if !line.starts_with("+++") => paint("32", line),
                     Some('-') if !line.starts_with("---") => paint("31", line),
@@ -111,8 +164,8 @@ pub fn markdown(report: &DiffReport) -> String {
             }
             let (added, removed, changed) = environment.counts();
             head.push_str(&format!(
-                "| `{}` | {} | {added} | {removed} | {changed} |\n",
-                environment_title(environment),
+                "| {} | {} | {added} | {removed} | {changed} |\n",
+                markdown_code(&environment_title(environment)),
                 environment.change
             ));
         }
@@ -122,14 +175,18 @@ pub fn markdown(report: &DiffReport) -> String {
     let mut cut_environments: Vec<&str> = Vec::new();
     for environment in &report.environments {
         let mut section = format!(
-            "\n<details><summary><code>{}</code>: {} ({})</summary>\n\n",
-            environment_title(environment),
+            "\n<details><summary>{}: {} ({})</summary>\n\n",
+            markdown_code(&environment_title(environment)),
             environment.change,
             counts_text(environment)
         );
         let mut shown = 0;
         for object in &environment.objects {
-            let mut block = format!("**{}** ({})\n\n", object.id, object.change);
+            let mut block = format!(
+                "**{}** ({})\n\n",
+                markdown_text(&object.id.to_string()),
+                object.change
+            );
             if let Some(note) = sealed_note(object) {
                 block.push_str(&format!("{note}\n\n"));
             }
@@ -155,7 +212,11 @@ pub fn markdown(report: &DiffReport) -> String {
         }
     }
     if cut_objects > 0 {
-        let listed: Vec<&str> = cut_environments.iter().take(5).copied().collect();
+        let listed: Vec<String> = cut_environments
+            .iter()
+            .take(5)
+            .map(|path| markdown_code(path))
+            .collect();
         let more = cut_environments.len().saturating_sub(listed.len());
         out.push_str(&format!(
             "\n> Output cut at {MARKDOWN_LIMIT} characters: {cut_objects} object diff(s) in {} environment(s) \
@@ -175,7 +236,12 @@ const NOTE_ROOM: usize = 600;
 
 /// A diff made safe inside a ``` fence.
 fn fenced(diff: &str) -> String {
-    let text = diff.replace("```", "`\u{200b}``");
+    let text: String = diff
+        .split('\n')
+        .map(terminal_safe)
+        .collect::<Vec<_>>()
+        .join("\n")
+        .replace("```", "`\u{200b}``");
     if text.ends_with('\n') {
         text
     } else {

@@ -215,7 +215,7 @@ fn markdown_has_a_summary_table_and_collapsed_diff_blocks() {
     }
     let expected_head = "### stagehand diff\n\n1 of 2 environment(s) differ.\n\n\
         | environment | change | added | removed | changed |\n|---|---|---|---|---|\n\
-        | `overlays/prod (prod)` | changed | 0 | 0 | 1 |\n\n\
+        | <code>overlays/prod (prod)</code> | changed | 0 | 0 | 1 |\n\n\
         <details><summary><code>overlays/prod (prod)</code>: changed (0 added, 0 removed, 1 changed)</summary>\n\n\
         **Helm values (values.yaml)** (changed)\n\n```diff\n";
     assert!(run.stdout.starts_with(expected_head), "{}", run.stdout);
@@ -259,7 +259,7 @@ fn markdown_is_capped_at_65000_characters_with_a_note() {
     assert_contains(&run.stdout, "> Output cut at 65000 characters:");
     assert_contains(
         &run.stdout,
-        "| `overlays/env99 (env99)` | changed | 0 | 0 | 3 |",
+        "| <code>overlays/env99 (env99)</code> | changed | 0 | 0 | 3 |",
     );
     let text = repository.diff(&["--base", "HEAD"]);
     assert!(text.stdout.len() > 65_000, "the text format is not capped");
@@ -698,4 +698,56 @@ fn a_diff_stopped_by_a_signal_or_failing_leaves_no_temporary_folder() {
     );
     assert_eq!(diff().status().unwrap().code(), Some(2));
     assert_eq!(leftovers(), 0);
+}
+
+#[test]
+fn hostile_folder_names_cannot_change_the_report_structure() {
+    let repository = GitRepo::with_overlays(&["minicloud"]);
+    let hostile = "z\n\n## LGTM approved | `x` <details><img src=x onerror=alert(1)>\u{1b}[31m*b* [l](u) &amp;";
+    let folder = repository.path(&format!("overlays/{hostile}"));
+    std::fs::create_dir_all(&folder).unwrap();
+    std::fs::copy(
+        repo().join("overlays/dev/environment.yaml"),
+        folder.join("environment.yaml"),
+    )
+    .unwrap();
+    let markdown = repository.diff(&["--base", "HEAD", "-o", "markdown"]);
+    assert_eq!(markdown.code, 1, "{}", markdown.stderr);
+    let out = &markdown.stdout;
+    assert!(!out.lines().any(|line| line.starts_with("## ")), "{out}");
+    assert!(
+        !out.contains("<img") && !out.contains("<details><img"),
+        "{out}"
+    );
+    assert!(
+        !out.contains('\u{1b}') && !out.contains("*b*") && !out.contains("[l](u)"),
+        "{out}"
+    );
+    assert_eq!(out.matches("<details>").count(), 1, "{out}");
+    assert_eq!(out.matches("</details>").count(), 1, "{out}");
+    let rows: Vec<&str> = out.lines().filter(|line| line.starts_with('|')).collect();
+    assert_eq!(rows.len(), 3, "{out}");
+    for row in rows {
+        assert_eq!(row.matches('|').count(), 6, "{row}");
+    }
+    assert_contains(
+        out,
+        "<code>overlays/z&#92;n&#92;n&#35;&#35; LGTM approved &#124; &#96;x&#96; &#60;details&#62;&#60;img src&#61;x onerror&#61;alert(1)&#62;&#92;u{1b}&#91;31m&#42;b&#42; &#91;l&#93;(u) &#38;amp;",
+    );
+    let text = repository.diff(&["--base", "HEAD"]);
+    assert_eq!(text.code, 1);
+    assert!(!text.stdout.contains('\u{1b}'), "{}", text.stdout);
+    assert!(
+        !text.stdout.lines().any(|line| line.starts_with("## ")),
+        "{}",
+        text.stdout
+    );
+    assert_contains(&text.stdout, "  overlays/z\\n\\n## LGTM approved");
+    // JSON stays exact.
+    let json = repository.diff(&["--base", "HEAD", "-o", "json"]);
+    let report: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(
+        report["environments"][0]["path"],
+        format!("overlays/{hostile}")
+    );
 }
