@@ -142,11 +142,32 @@ pub enum DeclaredKind {
     Other,
 }
 
-/// Reads the declaration from the file's top-level lines, without parsing the rest: a
-/// broken environment file is still an environment (so its errors get reported), and an
-/// unrelated `environment.yaml` (Conda, Ansible) is recognised without reading its values.
+/// What the file declares itself to be, as the full reader reads it: its top-level
+/// mapping's `apiVersion` and `kind`, in any layout the reader accepts (block or flow,
+/// quoted keys, JSON, comments, a BOM, CRLF). A file the reader refuses is judged by its
+/// top-level lines instead: a broken environment file is still an environment (so its
+/// errors get reported), and an unrelated `environment.yaml` (Conda, Ansible) is not.
 pub fn declared_kind(text: &str) -> DeclaredKind {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let (api_version, kind) = match crate::yaml::parse_document(text) {
+        Ok(Value::Object(map)) => {
+            let field = |name: &str| map.get(name).and_then(Value::as_str).map(str::to_string);
+            (field("apiVersion"), field("kind"))
+        }
+        Ok(_) => (None, None),
+        Err(_) => declared_by_lines(text),
+    };
+    match (api_version, kind.as_deref()) {
+        (Some(version), Some("Environment")) if version.starts_with("stagehand/") => {
+            DeclaredKind::Environment
+        }
+        (Some(version), Some("Base")) if version.starts_with("stagehand/") => DeclaredKind::Base,
+        _ => DeclaredKind::Other,
+    }
+}
+
+/// The first top-level `apiVersion:` and `kind:` lines' values.
+fn declared_by_lines(text: &str) -> (Option<String>, Option<String>) {
     let mut api_version = None;
     let mut kind = None;
     for line in text.lines() {
@@ -157,24 +178,7 @@ pub fn declared_kind(text: &str) -> DeclaredKind {
             kind.get_or_insert(value);
         }
     }
-    // A file written as one JSON object (also YAML) has no top-level lines of its own.
-    if api_version.is_none()
-        && text.trim_start().starts_with('{')
-        && let Ok(serde_json::Value::Object(map)) = serde_json::from_str(text)
-    {
-        api_version = map
-            .get("apiVersion")
-            .and_then(Value::as_str)
-            .map(str::to_string);
-        kind = map.get("kind").and_then(Value::as_str).map(str::to_string);
-    }
-    match (api_version, kind.as_deref()) {
-        (Some(version), Some("Environment")) if version.starts_with("stagehand/") => {
-            DeclaredKind::Environment
-        }
-        (Some(version), Some("Base")) if version.starts_with("stagehand/") => DeclaredKind::Base,
-        _ => DeclaredKind::Other,
-    }
+    (api_version, kind)
 }
 
 /// Whether `text` says anywhere that it is a stagehand environment: an `apiVersion:
@@ -299,6 +303,85 @@ fn tab_indented_line(text: &str) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The answer of a reader that is not ours (serde_yaml straight to its own values).
+    fn oracle(text: &str) -> DeclaredKind {
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let Ok(serde_yaml::Value::Mapping(map)) = serde_yaml::from_str::<serde_yaml::Value>(text)
+        else {
+            return DeclaredKind::Other;
+        };
+        let field = |name: &str| map.get(name).and_then(serde_yaml::Value::as_str);
+        match (field("apiVersion"), field("kind")) {
+            (Some(v), Some("Environment")) if v.starts_with("stagehand/") => {
+                DeclaredKind::Environment
+            }
+            (Some(v), Some("Base")) if v.starts_with("stagehand/") => DeclaredKind::Base,
+            _ => DeclaredKind::Other,
+        }
+    }
+
+    /// A document declaring `version` and `kind` (either may be left out) in `layout`.
+    fn laid_out(layout: u8, version: Option<&str>, kind: Option<&str>, swap: bool) -> String {
+        let mut pairs: Vec<(&str, &str)> = Vec::new();
+        if let Some(version) = version {
+            pairs.push(("apiVersion", version));
+        }
+        if let Some(kind) = kind {
+            pairs.push(("kind", kind));
+        }
+        if swap {
+            pairs.reverse();
+        }
+        let entry = |(key, value): &(&str, &str)| match layout {
+            0 => format!("{key}: {value}\n"),
+            1 => format!("\"{key}\": \"{value}\"\n"),
+            2 => format!("'{key}': '{value}' # says {value}\n"),
+            3 | 4 => format!("{key}: {value}"),
+            _ => format!("\"{key}\": \"{value}\""),
+        };
+        let entries: Vec<String> = pairs.iter().map(entry).collect();
+        match layout {
+            0..=2 => format!(
+                "# kind: Base\n{}metadata:\n  kind: Base\n  name: x\n",
+                entries.concat()
+            ),
+            3 => format!(
+                "{{{}, metadata: {{name: x, kind: Base}}}}\n",
+                entries.join(", ")
+            ),
+            4 => format!(
+                "{{\n  {},\n  metadata: {{name: x}}\n}}\n",
+                entries.join(",\n  ")
+            ),
+            _ => format!(
+                "{{{}, \"metadata\": {{\"name\": \"x\"}}}}",
+                entries.join(", ")
+            ),
+        }
+    }
+
+    proptest::proptest! {
+        /// Discovery's answer is the reader's for every layout the reader accepts.
+        #[test]
+        fn declared_kind_agrees_with_the_reader(
+            layout in 0u8..6,
+            version in proptest::option::of(proptest::sample::select(vec!["stagehand/v1alpha1", "v1", "stagehand/v2", "argoproj.io/v1alpha1"])),
+            kind in proptest::option::of(proptest::sample::select(vec!["Environment", "Base", "Application", "environment"])),
+            swap: bool,
+            bom: bool,
+            crlf: bool,
+        ) {
+            let mut text = laid_out(layout, version, kind, swap);
+            if crlf {
+                text = text.replace('\n', "\r\n");
+            }
+            if bom {
+                text.insert(0, '\u{feff}');
+            }
+            proptest::prop_assert_eq!(declared_kind(&text), oracle(&text), "{}", text);
+        }
+    }
 
     #[test]
     fn files_declare_what_they_are_in_their_top_level_lines() {

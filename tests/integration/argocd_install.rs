@@ -299,6 +299,27 @@ fn discovery_claims_stagehand_environments_and_nothing_else() {
         );
     }
 
+    // Layouts a YAML generator writes: quoted keys, one flow mapping. What validate reads
+    // as an environment, discovery claims.
+    for (name, text) in [
+        (
+            "quoted",
+            "\"apiVersion\": \"stagehand/v1alpha1\"\n\"kind\": \"Environment\"\n\"metadata\": {\"name\": \"q\"}\n\"spec\": {\"hostname\": \"q.example.org\", \"tls\": {\"issuer\": {\"name\": \"ca\", \"kind\": \"ClusterIssuer\"}}}\n",
+        ),
+        (
+            "flow",
+            "{apiVersion: stagehand/v1alpha1, kind: Environment, metadata: {name: f}, spec: {hostname: f.example.org, tls: {issuer: {name: ca, kind: ClusterIssuer}}}}\n",
+        ),
+    ] {
+        let folder = root.join(name);
+        std::fs::create_dir_all(&folder).unwrap();
+        std::fs::write(folder.join("environment.yaml"), text).unwrap();
+        let valid = Stagehand::new(["validate".as_ref(), folder.as_os_str()]).run();
+        assert_eq!(valid.code, 0, "{name}: {}", valid.stderr);
+        let run = discover(&folder, &[("ARGOCD_APP_SOURCE_PATH", name)]);
+        assert_eq!((run.code, run.stdout.as_str()), (0, "environment.yaml\n"), "{name}");
+    }
+
     // An environment file symlinked from outside the tree is not read.
     let outside = dir.path().join("outside.yaml");
     std::fs::copy(minicloud.join("environment.yaml"), &outside).unwrap();
