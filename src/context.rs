@@ -62,6 +62,49 @@ pub struct TemplateContext {
     guest: GuestContext,
     catalog: CatalogContext,
     argocd: ArgoCdContext,
+    security: SecurityContext,
+}
+
+/// The Backstage pod's security settings, as the chart's values take them.
+#[derive(Debug, Serialize)]
+struct SecurityContext {
+    /// `backstage.podSecurityContext`, or null (none).
+    pod: Value,
+    /// `backstage.containerSecurityContext` (the main container only), or null.
+    container: Value,
+    /// Whether `/tmp` is an emptyDir (with a read-only root filesystem).
+    tmp_volume: bool,
+}
+
+impl SecurityContext {
+    fn of(security: &crate::environment::Security) -> Self {
+        if !security.restricted {
+            return Self {
+                pod: Value::Null,
+                container: Value::Null,
+                tmp_volume: false,
+            };
+        }
+        Self {
+            pod: json!({
+                "runAsNonRoot": true,
+                "runAsUser": security.run_as_user,
+                "runAsGroup": security.run_as_group,
+                "fsGroup": security.run_as_group,
+                "seccompProfile": { "type": "RuntimeDefault" },
+            }),
+            container: json!({
+                "runAsNonRoot": true,
+                "runAsUser": security.run_as_user,
+                "runAsGroup": security.run_as_group,
+                "allowPrivilegeEscalation": false,
+                "readOnlyRootFilesystem": security.read_only_root_filesystem,
+                "capabilities": { "drop": ["ALL"] },
+                "seccompProfile": { "type": "RuntimeDefault" },
+            }),
+            tmp_volume: security.read_only_root_filesystem,
+        }
+    }
 }
 
 #[derive(Debug, Serialize)]
@@ -323,6 +366,7 @@ impl TemplateContext {
                 auto_sync: spec.argocd.auto_sync,
                 cascade_delete: spec.argocd.cascade_delete,
             },
+            security: SecurityContext::of(&spec.security),
             service_name,
             name,
         }

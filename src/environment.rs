@@ -31,6 +31,8 @@ pub mod limits {
     pub const ANNOTATIONS: usize = 256;
     /// Most keys in `spec.database.encryptedData`.
     pub const ENCRYPTED_KEYS: usize = 16;
+    /// Highest user or group id (Kubernetes takes 32-bit signed ids; 0, root, is refused).
+    pub const ID: u32 = 2_147_483_647;
 }
 
 /// The only `apiVersion` this version of stagehand reads.
@@ -77,6 +79,8 @@ impl Environment {
             && catalog.locations.len() <= limits::LOCATIONS
             && catalog.reading_allow.len() <= limits::READING_HOSTS
             && spec.ingress.annotations.len() <= limits::ANNOTATIONS
+            && (1..=limits::ID).contains(&spec.security.run_as_user)
+            && (1..=limits::ID).contains(&spec.security.run_as_group)
             && spec
                 .database
                 .encrypted_data
@@ -145,6 +149,52 @@ pub struct Spec {
     pub catalog: Catalog,
     /// Where ArgoCD creates the Backstage Application.
     pub argocd: ArgoCd,
+    /// How the Backstage container runs (Pod Security "restricted" by default).
+    #[serde(default)]
+    pub security: Security,
+}
+
+/// The Backstage pod's and container's security context.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct Security {
+    /// Meet Pod Security "restricted": non-root, no privilege escalation, every capability
+    /// dropped, the RuntimeDefault seccomp profile. `false` sets no security context at
+    /// all, for a custom image that must run as root.
+    #[serde(default = "default_true")]
+    pub restricted: bool,
+    /// The user the container runs as: the official image's `node` is 1000.
+    #[serde(default = "default_node_id")]
+    #[schemars(range(min = 1, max = limits::ID))]
+    pub run_as_user: u32,
+    /// The group the container runs as (and the volumes' group): `node` is 1000.
+    #[serde(default = "default_node_id")]
+    #[schemars(range(min = 1, max = limits::ID))]
+    pub run_as_group: u32,
+    /// A read-only root filesystem, with an emptyDir at `/tmp` for what the backend
+    /// writes there. `false` for an image that writes elsewhere.
+    #[serde(default = "default_true")]
+    pub read_only_root_filesystem: bool,
+}
+
+impl Default for Security {
+    fn default() -> Self {
+        Self {
+            restricted: true,
+            run_as_user: default_node_id(),
+            run_as_group: default_node_id(),
+            read_only_root_filesystem: true,
+        }
+    }
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// The uid and gid of `node` in the official Backstage image (`USER node`).
+fn default_node_id() -> u32 {
+    1000
 }
 
 /// Backstage `app` settings.

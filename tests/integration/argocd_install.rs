@@ -9,15 +9,21 @@ use crate::argocd::{ALL_APIS, SOURCE_PATH, generate, repository_copy};
 use crate::argocd_parameters::stagehand_parameter_names;
 use crate::support::{Need, Stagehand, available, read_yaml, repo, shared};
 
-/// Violations of the Pod Security "restricted" level's rules by the container `name` of
-/// `pod` (a pod spec): privilege, escalation, capabilities, user, seccomp, host access.
-fn restricted_violations(pod: &Value, name: &str) -> Vec<String> {
+/// Violations of the Pod Security "restricted" level's rules by the container or init
+/// container `name` of `pod` (a pod spec): privilege, escalation, capabilities, user,
+/// seccomp, host access.
+pub fn restricted_violations(pod: &Value, name: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let container = pod["containers"]
-        .as_array()
-        .and_then(|all| all.iter().find(|c| c["name"] == name))
+    let container = ["containers", "initContainers"]
+        .iter()
+        .filter_map(|list| pod[*list].as_array())
+        .flatten()
+        .find(|c| c["name"] == name)
         .cloned()
         .unwrap_or_default();
+    if container.is_null() {
+        return vec![format!("no container {name}")];
+    }
     let context = &container["securityContext"];
     let pod_context = &pod["securityContext"];
     if context["privileged"] == true {
@@ -317,7 +323,11 @@ fn discovery_claims_stagehand_environments_and_nothing_else() {
         let valid = Stagehand::new(["validate".as_ref(), folder.as_os_str()]).run();
         assert_eq!(valid.code, 0, "{name}: {}", valid.stderr);
         let run = discover(&folder, &[("ARGOCD_APP_SOURCE_PATH", name)]);
-        assert_eq!((run.code, run.stdout.as_str()), (0, "environment.yaml\n"), "{name}");
+        assert_eq!(
+            (run.code, run.stdout.as_str()),
+            (0, "environment.yaml\n"),
+            "{name}"
+        );
     }
 
     // An environment file symlinked from outside the tree is not read.

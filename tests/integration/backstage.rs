@@ -162,13 +162,31 @@ impl Stack {
 
     /// Starts the backend and waits until it is ready.
     fn start_backend(&self) -> Backend {
+        let context = &self.rendered.backend_pod().main()["securityContext"];
+        let id = |field: &str| {
+            context[field]
+                .as_u64()
+                .and_then(|id| u32::try_from(id).ok())
+                .unwrap_or_else(|| panic!("the backend container sets no {field}: {context}"))
+        };
+        let user = (id("runAsUser"), id("runAsGroup"));
+        assert_ne!(user.0, 0, "the backend container runs as root");
         let mut backend = Backend::start(
             &self.backend_args(),
             &self.backend_env(),
             self.dir.path(),
             self.backend_port,
+            user,
         );
         backend.wait_ready();
+        let running_as = backend.uid().expect("the backend's user id");
+        assert_ne!(running_as, 0, "the backend runs as root");
+        if rustix::process::geteuid().is_root() {
+            assert_eq!(
+                running_as, user.0,
+                "the backend runs as the rendered runAsUser"
+            );
+        }
         backend
     }
 }

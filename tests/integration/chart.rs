@@ -483,3 +483,123 @@ fn no_helm_or_an_old_one_says_how_to_install_it() {
         "STAGEHAND_HELM=/nonexistent/helm: no such program",
     );
 }
+
+/// The objects `expand` prints; the render must succeed.
+fn expanded(environment: &Path, extra: &[&str]) -> Vec<Value> {
+    let run = expand(environment, extra);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    parse_stream(&run.stdout)
+}
+
+/// The pod specs of the workloads in an expanded render, by `Kind/name`.
+fn pod_specs(objects: &[Value]) -> Vec<(String, Value)> {
+    objects
+        .iter()
+        .filter(|o| {
+            ["Deployment", "StatefulSet", "Job", "DaemonSet"]
+                .contains(&o["kind"].as_str().unwrap_or(""))
+        })
+        .map(|o| {
+            (
+                format!(
+                    "{}/{}",
+                    o["kind"].as_str().unwrap(),
+                    o["metadata"]["name"].as_str().unwrap()
+                ),
+                o["spec"]["template"]["spec"].clone(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn every_pod_of_every_overlay_meets_pod_security_restricted() {
+    if !real_helm() {
+        return;
+    }
+    for overlay in ["minicloud", "dev", "prod"] {
+        let objects = expanded(&crate::support::repo().join("overlays").join(overlay), &[]);
+        let pods = pod_specs(&objects);
+        let kinds: Vec<&str> = pods
+            .iter()
+            .map(|(id, _)| id.split('/').next().unwrap())
+            .collect();
+        assert_eq!(kinds, ["Deployment", "StatefulSet", "Job"], "{overlay}");
+        for (id, pod) in &pods {
+            for list in ["initContainers", "containers"] {
+                for container in pod[list].as_array().into_iter().flatten() {
+                    let name = container["name"].as_str().unwrap();
+                    assert_eq!(
+                        crate::argocd_install::restricted_violations(pod, name),
+                        Vec::<String>::new(),
+                        "{overlay}: {id} {name}"
+                    );
+                }
+            }
+        }
+        // The Backstage container: the image's `node` user, read-only root, /tmp writable.
+        let (_, backstage) = &pods[0];
+        let main = &backstage["containers"][0];
+        assert_eq!(main["securityContext"]["runAsUser"], 1000);
+        assert_eq!(main["securityContext"]["readOnlyRootFilesystem"], true);
+        assert!(
+            main["volumeMounts"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|m| m["mountPath"] == "/tmp")
+        );
+        assert!(
+            backstage["volumes"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|v| v["emptyDir"].is_object())
+        );
+    }
+}
+
+#[test]
+fn the_security_context_can_be_relaxed_for_a_custom_image() {
+    if !real_helm() {
+        return;
+    }
+    let deployment = |extra: &[&str]| {
+        let objects = expanded(&minicloud(), extra);
+        pod_specs(&objects).remove(0).1
+    };
+    let writable = deployment(&["--set", "spec.security.readOnlyRootFilesystem=false"]);
+    assert_eq!(
+        writable["containers"][0]["securityContext"]["readOnlyRootFilesystem"],
+        false
+    );
+    assert!(
+        !writable["volumes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["name"] == "tmp")
+    );
+    let own_user = deployment(&["--set", "spec.security.runAsUser=1234"]);
+    assert_eq!(own_user["securityContext"]["runAsUser"], 1234);
+    assert_eq!(
+        own_user["containers"][0]["securityContext"]["runAsUser"],
+        1234
+    );
+    let root = deployment(&["--set", "spec.security.restricted=false"]);
+    assert!(
+        root["securityContext"].is_null(),
+        "{}",
+        root["securityContext"]
+    );
+    assert!(root["containers"][0]["securityContext"].is_null());
+    let run = Stagehand::new([
+        "validate",
+        "overlays/minicloud",
+        "--set",
+        "spec.security.runAsUser=0",
+    ])
+    .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_contains(&run.stderr, "spec.security.runAsUser");
+}

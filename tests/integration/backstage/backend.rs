@@ -132,15 +132,30 @@ impl std::ops::Deref for Backend {
 
 impl Backend {
     /// Starts `node index.js ARGS` in the backend's folder with `env` only (plus PATH and
-    /// HOME), listening on `port`.
-    pub fn start(args: &[String], env: &[(String, String)], dir: &Path, port: u16) -> Self {
+    /// HOME), listening on `port`, as `user` (uid, gid) when the test runs as root (as
+    /// the pod's security context runs it), else as the test's own user.
+    pub fn start(
+        args: &[String],
+        env: &[(String, String)],
+        dir: &Path,
+        port: u16,
+        user: (u32, u32),
+    ) -> Self {
+        use std::os::unix::process::CommandExt;
         let install = install();
         let mut command = Command::new(&install.node);
         command
             .arg("index.js")
             .args(args)
             .current_dir(&install.backend);
-        container_env(&mut command, env, dir);
+        // Its own home, writable by it (the pod's is an emptyDir at /tmp).
+        let home = dir.join("backend-home");
+        std::fs::create_dir_all(&home).expect("the backend's home folder");
+        container_env(&mut command, env, &home);
+        if rustix::process::geteuid().is_root() {
+            std::os::unix::fs::chown(&home, Some(user.0), Some(user.1)).expect("chown home");
+            command.uid(user.0).gid(user.1);
+        }
         let server = Server::start("the Backstage backend", command, &dir.join("backend.log"));
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
@@ -151,6 +166,11 @@ impl Backend {
             server,
             client: Client { agent, port },
         }
+    }
+
+    /// The user id the backend runs as.
+    pub fn uid(&self) -> Option<u32> {
+        self.server.uid()
     }
 
     /// Waits (at most 90 s) until the readiness endpoint answers 200; fails at once when

@@ -13,6 +13,18 @@ pub struct Server {
 }
 
 impl Server {
+    /// The user id the server's process runs as (from `/proc/PID/status`).
+    pub fn uid(&self) -> Option<u32> {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id())).ok()?;
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix("Uid:"))?
+            .split_whitespace()
+            .nth(1)?
+            .parse()
+            .ok()
+    }
+
     /// Starts `command` with stdout and stderr appended to `log`.
     pub fn start(name: &str, mut command: Command, log: &Path) -> Self {
         let file = std::fs::OpenOptions::new()
