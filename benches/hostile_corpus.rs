@@ -192,6 +192,16 @@ pub fn corpus() -> Vec<HostileFile> {
             ),
         ),
         refused(
+            "many-anchors",
+            "an anchor on every list item of an unknown field, and no alias",
+            lines(
+                &format!("{with_spec}  x:\n"),
+                usize::MAX,
+                |index| format!("    - &a{index:05} v{index:05}\n"),
+                "",
+            ),
+        ),
+        refused(
             "many-aliases",
             "one anchor, a hundred thousand aliases",
             filled(

@@ -99,7 +99,8 @@ fn parse(text: &str, indexed: bool) -> Result<(Value, Option<PositionIndex>), Re
         }
         None => {}
     }
-    if text.contains('&') {
+    // Aliases need both an anchor and a `*`: without one, the extra parse is skipped.
+    if text.contains('&') && text.contains('*') {
         check_aliases(text)?;
     }
     if indexed {
