@@ -40,6 +40,39 @@ fn defaults_as_json(out_dir: &Path) {
         serde_yaml::from_str(&text).expect("base/environment.yaml is valid YAML");
     let json = serde_json::to_string(&defaults).expect("JSON of the defaults");
     std::fs::write(out_dir.join("base-defaults.json"), json).expect("write base-defaults.json");
+    long_version(&defaults);
+}
+
+/// `stagehand --version`: the crate version, the commit when built from a git checkout,
+/// and the chart versions the built-in base was written for.
+fn long_version(defaults: &serde_json::Value) {
+    // Rebuilt when the checked-out commit moves: HEAD, and the branch it names.
+    println!("cargo:rerun-if-changed=.git/HEAD");
+    if let Ok(head) = std::fs::read_to_string(".git/HEAD")
+        && let Some(branch) = head.trim().strip_prefix("ref: ")
+    {
+        println!("cargo:rerun-if-changed=.git/{branch}");
+    }
+    let charts: Vec<String> = defaults["chartVersions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str().map(str::to_string))
+        .collect();
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .output()
+        .ok()
+        .filter(|out| out.status.success())
+        .map(|out| String::from_utf8_lossy(&out.stdout).trim().to_string())
+        .filter(|commit| !commit.is_empty());
+    let version = format!(
+        "{} (commit {}; built-in base for backstage chart {})",
+        std::env::var("CARGO_PKG_VERSION").unwrap_or_default(),
+        commit.as_deref().unwrap_or("unknown: not built from git"),
+        charts.join(", ")
+    );
+    println!("cargo:rustc-env=STAGEHAND_LONG_VERSION={version}");
 }
 
 fn static_unwinder(out_dir: &Path, compiler: &str) {

@@ -6,14 +6,14 @@
 
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::cmd;
 use crate::error::EXIT_ERROR;
 
 /// Renders a Backstage deployment for GitOps from one environment file.
 #[derive(Debug, Parser)]
-#[command(name = "stagehand", version, about, after_help = EXAMPLES)]
+#[command(name = "stagehand", version = env!("STAGEHAND_LONG_VERSION"), about, after_help = EXAMPLES)]
 pub struct Cli {
     /// Print no warnings (errors are always printed).
     #[arg(short, long, global = true)]
@@ -66,6 +66,12 @@ pub enum Command {
     /// Print the environment file's JSON Schema (for yaml-language-server and editors).
     #[command(after_help = cmd::schema::EXAMPLES)]
     Schema(cmd::schema::SchemaArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    #[command(after_help = cmd::completions::COMPLETIONS_EXAMPLES)]
+    Completions(cmd::completions::CompletionsArgs),
+    /// Print the manual page (roff).
+    #[command(after_help = cmd::completions::MAN_EXAMPLES)]
+    Man(cmd::completions::ManArgs),
 }
 
 /// Parses the command line, runs the command, prints any error, returns the exit code.
@@ -82,6 +88,8 @@ pub fn run() -> ExitCode {
         Command::Parameters(args) => cmd::parameters::run(&args),
         Command::Schema(args) => cmd::schema::run(&args),
         Command::Seal(args) => cmd::seal::run(&args),
+        Command::Completions(args) => cmd::completions::completions(&args, Cli::command()),
+        Command::Man(args) => cmd::completions::man(&args, Cli::command()),
     };
     match outcome {
         Ok(code) => code,

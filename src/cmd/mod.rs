@@ -1,5 +1,6 @@
 //! One file per subcommand; each turns parsed arguments into library calls and output.
 
+pub mod completions;
 pub mod diff;
 pub mod discover;
 pub mod generate;

@@ -532,3 +532,79 @@ fn the_committed_schema_is_what_schemars_derives_and_stagehand_schema_prints() {
         "environment.schema.json is stale: run `cargo run -- schema > environment.schema.json`"
     );
 }
+
+#[test]
+fn version_names_the_commit_and_the_chart_the_built_in_base_supports() {
+    let version = Stagehand::new(["--version"]).succeeds();
+    assert!(
+        version.starts_with(&format!("stagehand {} (commit ", env!("CARGO_PKG_VERSION"))),
+        "{version}"
+    );
+    assert!(
+        version
+            .trim_end()
+            .ends_with("; built-in base for backstage chart 2.7.0)"),
+        "{version}"
+    );
+    let commit = version
+        .split("(commit ")
+        .nth(1)
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap();
+    assert!(
+        commit.len() == 12 && commit.chars().all(|c| c.is_ascii_hexdigit())
+            || commit.starts_with("unknown"),
+        "{commit}"
+    );
+}
+
+#[test]
+fn completions_for_each_shell_and_a_manual_page() {
+    let bash = Stagehand::new(["completions", "bash"]).succeeds();
+    assert!(bash.contains("complete -F _stagehand"), "{bash}");
+    for command in [
+        "render",
+        "validate",
+        "diff",
+        "seal",
+        "generate",
+        "completions",
+        "man",
+    ] {
+        assert!(bash.contains(command), "bash completion lacks {command}");
+    }
+    let syntax = std::process::Command::new("bash")
+        .args(["-n", "-c", &bash])
+        .status()
+        .expect("bash runs");
+    assert!(
+        syntax.success(),
+        "the bash completion script is not valid bash"
+    );
+    for (shell, marker) in [
+        ("zsh", "#compdef stagehand"),
+        ("fish", "complete -c stagehand"),
+        ("powershell", "Register-ArgumentCompleter"),
+    ] {
+        let script = Stagehand::new(["completions", shell]).succeeds();
+        assert!(script.contains(marker), "{shell}: {script}");
+    }
+    let run = Stagehand::new(["completions", "tcsh"]).run();
+    assert_eq!(run.code, 2);
+    assert_contains(&run.stderr, "invalid value 'tcsh'");
+    let page = Stagehand::new(["man"]).succeeds();
+    assert!(
+        page.contains(".TH stagehand 1"),
+        "{}",
+        &page[..200.min(page.len())]
+    );
+    for section in ["STAGEHAND RENDER", "STAGEHAND SEAL", "STAGEHAND DIFF"] {
+        assert!(page.contains(section), "the manual page lacks {section}");
+    }
+    assert!(
+        page.contains("\\-\\-rotate"),
+        "seal's --rotate is not in the manual page"
+    );
+}
