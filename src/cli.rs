@@ -29,6 +29,8 @@ Examples:
   stagehand render overlays/minicloud --out-dir out    write values.yaml, certificate.yaml, ...
   stagehand render overlays/* --out-dir rendered       one folder per environment
   stagehand render overlays/dev --set spec.replicas=2  override a field
+  stagehand new overlays/qa --hostname qa.example.org --issuer ca
+                                                       a new environment that validates
   stagehand validate overlays/*                        report every problem and warning
   stagehand diff --base origin/main                    what a change does to every environment
   stagehand seal overlays/minicloud --cert cert.pem    seal the database passwords
@@ -43,6 +45,9 @@ pub enum Command {
     /// Render an environment: print its Kubernetes objects, or write every artifact.
     #[command(after_help = cmd::render::EXAMPLES)]
     Render(cmd::render::RenderArgs),
+    /// Write a new environment that validates (ENV_DIR/environment.yaml).
+    #[command(visible_alias = "init", after_help = cmd::new::EXAMPLES)]
+    New(cmd::new::NewArgs),
     /// Check environment files and report every problem, plus warnings.
     #[command(after_help = cmd::validate::EXAMPLES)]
     Validate(cmd::validate::ValidateArgs),
@@ -82,6 +87,7 @@ pub fn run() -> ExitCode {
     let outcome = match cli.command {
         Command::Render(args) => cmd::render::run(&args),
         Command::Validate(args) => cmd::validate::run(&args),
+        Command::New(args) => cmd::new::run(&args),
         Command::Diff(args) => cmd::diff::run(&args),
         Command::Generate(args) => cmd::generate::run(&args),
         Command::Discover(args) => cmd::discover::run(&args),

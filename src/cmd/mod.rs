@@ -4,6 +4,7 @@ pub mod completions;
 pub mod diff;
 pub mod discover;
 pub mod generate;
+pub mod new;
 pub mod parameters;
 pub mod render;
 pub mod schema;

@@ -608,3 +608,107 @@ fn completions_for_each_shell_and_a_manual_page() {
         "seal's --rotate is not in the manual page"
     );
 }
+
+#[test]
+fn new_writes_an_environment_that_validates_and_never_replaces_one() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::copy(
+        crate::support::repo().join("environment.schema.json"),
+        dir.path().join("environment.schema.json"),
+    )
+    .unwrap();
+    let new = |args: &[&str]| Stagehand::new(args).current_dir(dir.path()).run();
+    let run = new(&[
+        "new",
+        "overlays/qa",
+        "--hostname",
+        "qa.example.org",
+        "--issuer",
+        "ca",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(run.stdout, "");
+    assert_contains(
+        &run.stderr,
+        "wrote overlays/qa/environment.yaml; next: stagehand seal overlays/qa --cert cert.pem",
+    );
+    let file = dir.path().join("overlays/qa/environment.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    assert!(
+        text.starts_with("# yaml-language-server: $schema=../../environment.schema.json\n"),
+        "{text}"
+    );
+    let written = crate::support::read_yaml(&file);
+    assert_eq!(written["metadata"]["name"], "qa");
+    assert_eq!(written["spec"]["namespace"], "backstage-qa");
+    assert_eq!(
+        written["spec"]["tls"]["issuer"],
+        serde_json::json!({"name": "ca", "kind": "ClusterIssuer"})
+    );
+    let valid = new(&["validate", "overlays/qa"]);
+    assert_eq!(valid.code, 0, "{}", valid.stderr);
+
+    // An existing file: exit 2, unchanged.
+    let again = new(&[
+        "init",
+        "overlays/qa",
+        "--hostname",
+        "other.example.org",
+        "--issuer",
+        "x",
+    ]);
+    assert_eq!(again.code, 2);
+    assert_contains(
+        &again.stderr,
+        "overlays/qa/environment.yaml: exists already; nothing was changed",
+    );
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
+
+    // A value that does not validate: exit 2 naming the new file, and nothing is left.
+    let bad = new(&[
+        "new",
+        "deep/a/b",
+        "--hostname",
+        "Not_A_Host",
+        "--issuer",
+        "ca",
+    ]);
+    assert_eq!(bad.code, 2);
+    assert_contains(
+        &bad.stderr,
+        "error: deep/a/b/environment.yaml:8: spec.hostname:",
+    );
+    assert!(!dir.path().join("deep").exists());
+
+    // From another environment: its settings, a new place, no sealed values.
+    let dev = dir.path().join("overlays/dev");
+    std::fs::create_dir_all(&dev).unwrap();
+    std::fs::copy(
+        crate::support::repo().join("overlays/dev/environment.yaml"),
+        dev.join("environment.yaml"),
+    )
+    .unwrap();
+    let run = new(&[
+        "new",
+        "overlays/dev2",
+        "--hostname",
+        "dev2.example.org",
+        "--issuer",
+        "ca",
+        "--issuer-kind",
+        "Issuer",
+        "--from",
+        "overlays/dev",
+    ]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let copy = crate::support::read_yaml(&dir.path().join("overlays/dev2/environment.yaml"));
+    let original = crate::support::read_yaml(&dev.join("environment.yaml"));
+    assert_eq!(copy["spec"]["resources"], original["spec"]["resources"]);
+    assert_eq!(copy["spec"]["namespace"], "backstage-dev2");
+    assert_eq!(copy["spec"]["tls"]["issuer"]["kind"], "Issuer");
+    assert!(copy["spec"]["database"].get("encryptedData").is_none());
+    assert!(copy["spec"]["database"].get("sealedFor").is_none());
+    let together = new(&["validate", "overlays/dev", "overlays/dev2", "overlays/qa"]);
+    assert_eq!(together.code, 0, "{}", together.stderr);
+}
