@@ -23,6 +23,15 @@ static CRITICAL: Mutex<()> = Mutex::new(());
 
 static HANDLER: Once = Once::new();
 
+/// Set once a signal arrived: work that creates files checks it and stops.
+static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether a signal has arrived (the run is ending): code that creates files or folders
+/// (and might recreate a removed temporary folder) stops instead.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(std::sync::atomic::Ordering::SeqCst)
+}
+
 /// A path removed if the run is interrupted while this guard lives.
 #[derive(Debug)]
 pub struct Registered(u64);
@@ -73,10 +82,22 @@ fn start_handler() {
     };
     std::thread::spawn(move || {
         if let Some(signal) = signals.forever().next() {
+            INTERRUPTED.store(true, std::sync::atomic::Ordering::SeqCst);
             let _critical = critical();
             let paths = registry();
-            for (_, path) in paths.iter() {
-                remove(path);
+            // A step already under way may recreate a folder once: removed until it stays
+            // gone (at most about half a second).
+            for _ in 0..100 {
+                for (_, path) in paths.iter() {
+                    remove(path);
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+                if paths
+                    .iter()
+                    .all(|(_, path)| std::fs::symlink_metadata(path).is_err())
+                {
+                    break;
+                }
             }
             std::process::exit(128 + signal);
         }

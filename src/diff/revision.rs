@@ -184,6 +184,9 @@ impl RevisionTree {
                 let Some(entry) = self.entry(path) else {
                     continue;
                 };
+                if crate::interrupt::interrupted() {
+                    return Err(Error::Usage("interrupted".into()));
+                }
                 if let Some(parent) = target.parent() {
                     std::fs::create_dir_all(parent)
                         .map_err(|e| Error::io(parent, "cannot create the folder", &e))?;

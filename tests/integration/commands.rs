@@ -712,3 +712,50 @@ fn new_writes_an_environment_that_validates_and_never_replaces_one() {
     let together = new(&["validate", "overlays/dev", "overlays/dev2", "overlays/qa"]);
     assert_eq!(together.code, 0, "{}", together.stderr);
 }
+
+#[test]
+fn validate_json_lists_every_problem_on_stdout_even_when_it_exits_2() {
+    let run = Stagehand::new([
+        "validate",
+        "tests/fixtures/errors/every-problem-at-once",
+        "overlays/dev",
+        "-o",
+        "json",
+    ])
+    .run();
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(run.stderr, "");
+    let report: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON on stdout");
+    assert_eq!(report["valid"], serde_json::json!(["overlays/dev"]));
+    assert_eq!(report["errors"], 3);
+    let problems = report["problems"].as_array().unwrap();
+    let first = &problems[0];
+    assert_eq!(
+        first,
+        &serde_json::json!({
+            "file": "tests/fixtures/errors/every-problem-at-once/environment.yaml",
+            "line": 8,
+            "field": "spec.replicas",
+            "severity": "error",
+            "message": "101 is out of range",
+            "hint": "use a whole number between 0 and 100"
+        })
+    );
+    let severities: Vec<&str> = problems
+        .iter()
+        .map(|p| p["severity"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        severities.iter().filter(|s| **s == "error").count(),
+        3,
+        "{severities:?}"
+    );
+    assert!(severities.contains(&"warning"));
+    let clean = Stagehand::new(["validate", "overlays/minicloud", "-o", "json"]).run();
+    assert_eq!(clean.code, 0);
+    let report: serde_json::Value = serde_json::from_str(&clean.stdout).unwrap();
+    assert_eq!(
+        (report["errors"].clone(), report["valid"].clone()),
+        (0.into(), serde_json::json!(["overlays/minicloud"]))
+    );
+}

@@ -156,6 +156,22 @@ fn values_hold_every_seed_value_plus_the_wait_for_postgres_init_container() {
                 "a digest of the sealed values: a rotation changes the pod template, so Backstage restarts with the new password",
             ),
             (
+                "/backstage/podSecurityContext/",
+                "Pod Security restricted for the Backstage pod (spec.security): non-root as the image's node user, RuntimeDefault seccomp",
+            ),
+            (
+                "/backstage/containerSecurityContext/",
+                "Pod Security restricted for the Backstage container: no privilege escalation, every capability dropped, read-only root",
+            ),
+            (
+                "/backstage/extraVolumes/0/",
+                "an emptyDir for /tmp, since the root filesystem is read-only",
+            ),
+            (
+                "/backstage/extraVolumeMounts/0/",
+                "mounts that emptyDir at /tmp",
+            ),
+            (
                 "/extraDeploy/0/",
                 "the database password Job (an ArgoCD Sync hook): PostgreSQL applies the Secret only at its first boot, so a rotated password must be set in the running database",
             ),
