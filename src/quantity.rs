@@ -68,8 +68,42 @@ pub fn parse_quantity(text: &str) -> Result<f64, String> {
             .map(|value| value * multiplier)
             .map_err(|_| format!("`{text}` is not a quantity: expected {EXPECTED}")),
         _ if text.starts_with('-') => Err(format!("`{text}` is negative: expected {EXPECTED}")),
-        _ => Err(format!("`{text}` is not a quantity: expected {EXPECTED}")),
+        _ => Err(match suggestion(text) {
+            Some(better) => format!(
+                "`{text}` is not a quantity (did you mean `{better}`?): expected {EXPECTED}"
+            ),
+            None => format!("`{text}` is not a quantity: expected {EXPECTED}"),
+        }),
     }
+}
+
+/// The quantity a common misspelling means: a unit in the wrong case or with a `B` for
+/// bytes (`1GB` → `1G`, `3gi` → `3Gi`, `512mb` → `512M`, `2GiB` → `2Gi`). `m` alone stays
+/// unguessed (milli, or mega?).
+fn suggestion(text: &str) -> Option<String> {
+    let split = text.find(|c: char| !(c.is_ascii_digit() || c == '.'))?;
+    let (number, unit) = text.split_at(split);
+    if number.is_empty() || number.parse::<f64>().is_err() {
+        return None;
+    }
+    let lower = unit.to_ascii_lowercase();
+    let unit = lower
+        .strip_suffix('b')
+        .filter(|rest| !rest.is_empty())
+        .unwrap_or(&lower);
+    let fixed = match unit {
+        "ki" | "mi" | "gi" | "ti" | "pi" | "ei" => {
+            let mut chars = unit.chars();
+            let first = chars.next()?.to_ascii_uppercase();
+            format!("{first}{}", chars.as_str())
+        }
+        "k" => "k".to_string(),
+        "m" if lower == "mb" => "M".to_string(),
+        "g" | "t" | "p" | "e" => unit.to_ascii_uppercase(),
+        _ => return None,
+    };
+    let better = format!("{number}{fixed}");
+    (better != text && parse_quantity(&better).is_ok()).then_some(better)
 }
 
 fn split_suffix(text: &str) -> (&str, Option<f64>) {
@@ -135,6 +169,28 @@ impl JsonSchema for Quantity {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn common_misspellings_get_a_suggestion() {
+        for (given, meant) in [
+            ("1GB", "1G"),
+            ("3gi", "3Gi"),
+            ("512mb", "512M"),
+            ("2GiB", "2Gi"),
+            ("10kb", "10k"),
+            ("1.5tb", "1.5T"),
+        ] {
+            let why = parse_quantity(given).unwrap_err();
+            assert!(
+                why.contains(&format!("(did you mean `{meant}`?)")),
+                "{given}: {why}"
+            );
+        }
+        for unguessed in ["3m-", "lots", "5mm", "1x"] {
+            let why = parse_quantity(unguessed).unwrap_err();
+            assert!(!why.contains("did you mean"), "{unguessed}: {why}");
+        }
+    }
 
     #[test]
     fn parses_the_forms_kubernetes_accepts() {
