@@ -105,8 +105,10 @@ fn start_handler() {
 }
 
 /// Removes a file or a folder tree; what is already gone is fine. Another thread may be
-/// removing or writing into the same tree (a run's workers, when a signal arrives): the
-/// removal is tried again until the path is gone, a bounded number of times.
+/// removing or writing into the same tree (a run's workers, or the signal handler while
+/// the main thread drops its staging folder): the removal is tried again until the path is
+/// gone, a bounded number of times. (A single attempt here left a half-removed folder when
+/// a SIGTERM met the main thread's own removal: `a_run_stopped_at_any_moment`, round 4.)
 pub fn remove(path: &Path) {
     for _ in 0..100 {
         let outcome = match std::fs::symlink_metadata(path) {

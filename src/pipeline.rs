@@ -41,13 +41,44 @@ pub struct RenderRequest {
 
 /// Renders one environment.
 pub fn render(request: &RenderRequest) -> Result<RenderedEnvironment> {
+    let (source, folder, root) = read_request(request)?;
+    render_source_with(
+        &source,
+        Some(&placement(request, &folder, &root)),
+        &request.overrides,
+        request.skeletons.as_deref(),
+    )
+}
+
+/// The environment a request names, merged and typed but not checked by the rules or
+/// rendered: what it declares (its namespace, hostname, names), for a caller that needs
+/// only that (`diff`'s cluster-sharing check of environments it does not render).
+pub fn typed_environment_of(request: &RenderRequest) -> Result<Environment> {
+    let (source, folder, root) = read_request(request)?;
+    let placement = placement(request, &folder, &root);
+    let document = source.parse_environment()?;
+    let base = select_base(&document, &placement, &source)?;
+    let defaults = base_defaults(&base)?;
+    let locator = Locator {
+        environment: &source,
+        defaults: &base.defaults,
+        defaults_document: &defaults,
+        overrides: &request.overrides,
+    };
+    typed_environment(&document, &defaults, &locator, &request.overrides)
+        .map(|(environment, _)| environment)
+}
+
+/// Reads the request's environment file: its text, its folder, and the repository root
+/// (checked to hold the file, symlinks followed, before a byte of it is read).
+fn read_request(request: &RenderRequest) -> Result<(SourceFile, PathBuf, PathBuf)> {
     let file = environment_file_path(&request.environment)?;
     let folder = file
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    // Inside a repository (ArgoCD's copy, or a git checkout), the file must lie inside it,
-    // symlinks followed: checked before a byte of it is read.
+        .unwrap_or(Path::new("."))
+        .to_path_buf();
+    // Inside a repository (ArgoCD's copy, or a git checkout), the file must lie inside it.
     let (root, in_repository) = match &request.repository_root {
         Some(root) => {
             let root = root
@@ -55,7 +86,7 @@ pub fn render(request: &RenderRequest) -> Result<RenderedEnvironment> {
                 .map_err(|e| Error::io(root, "cannot open the repository", &e))?;
             (root, true)
         }
-        None => repository_root(folder),
+        None => repository_root(&folder),
     };
     if in_repository {
         crate::base::confined(&file, &root).map_err(|why| {
@@ -65,17 +96,15 @@ pub fn render(request: &RenderRequest) -> Result<RenderedEnvironment> {
         })?;
     }
     let source = read_text_file(&file, &file.display().to_string())?;
-    let placement = Placement {
+    Ok((source, folder, root))
+}
+
+fn placement<'a>(request: &'a RenderRequest, folder: &'a Path, root: &'a Path) -> Placement<'a> {
+    Placement {
         folder,
-        root: &root,
+        root,
         received_subtree: request.received_subtree.as_deref(),
-    };
-    render_source_with(
-        &source,
-        Some(&placement),
-        &request.overrides,
-        request.skeletons.as_deref(),
-    )
+    }
 }
 
 /// Renders an environment already read into `source`. `placement` says where the file

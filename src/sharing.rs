@@ -2,6 +2,7 @@
 //! them make alike (the same objects, the same hostname, the same Application).
 
 use crate::artifacts::RenderedEnvironment;
+use crate::environment::Environment;
 use crate::error::{Origin, Problem, Severity};
 use crate::field_path::FieldPath;
 
@@ -21,9 +22,14 @@ pub struct Claims {
 impl Claims {
     /// The claims of a rendered environment.
     pub fn of(rendered: &RenderedEnvironment) -> Self {
-        let spec = &rendered.environment.spec;
+        Self::of_environment(&rendered.environment, &rendered.file)
+    }
+
+    /// The claims of `environment`, read from `file`.
+    pub fn of_environment(environment: &Environment, file: &str) -> Self {
+        let spec = &environment.spec;
         Self {
-            file: rendered.file.clone(),
+            file: file.to_string(),
             release: (
                 spec.argocd.destination_server.clone(),
                 spec.namespace.clone(),
@@ -32,7 +38,7 @@ impl Claims {
             hostname: spec.hostname.clone(),
             application: (
                 spec.argocd.namespace.clone(),
-                crate::context::application_name(&rendered.environment),
+                crate::context::application_name(environment),
             ),
         }
     }

@@ -21,7 +21,7 @@ use crate::emit::{CHART_OBJECTS_FILE, KUSTOMIZATION_FILE};
 use crate::error::{Error, Result};
 use crate::expand::Expansion;
 use crate::load::{DeclaredKind, ENVIRONMENT_FILE_NAME, SourceFile, declared_kind};
-use crate::pipeline::{RenderRequest, render};
+use crate::pipeline::{RenderRequest, render, typed_environment_of};
 use crate::sharing::Claims;
 use crate::templates::SkeletonCache;
 
@@ -119,7 +119,10 @@ fn is_base_defaults(path: &Path) -> bool {
 }
 
 fn declares_base(bytes: &[u8]) -> bool {
-    declared_kind(&String::from_utf8_lossy(bytes)) == DeclaredKind::Base
+    let text = String::from_utf8_lossy(bytes);
+    // `kind: Base` needs the word, or an escape spelling it: without either, an
+    // environment file is not parsed a second time just to rule it out.
+    (text.contains("Base") || text.contains('\\')) && declared_kind(&text) == DeclaredKind::Base
 }
 
 /// One environment on both sides: its key (folder relative to the root) and its file at
@@ -255,15 +258,22 @@ pub fn render_sides(
         }
     }
     if !sides.claims.is_empty() {
-        // An unchanged environment can clash with a changed one: its claims come from a
-        // render of its own (a failure there shows in `validate`, not in a diff).
+        // An unchanged environment can clash with a changed one: its claims come from its
+        // typed environment, without rendering it (a failure there shows in `validate`).
+        let prefix = format!("{}/", new_root.display());
         let unchanged_claims: Vec<Claims> = pairs
             .par_iter()
             .filter(|pair| pair.new.is_some() && !sides.new.contains_key(&pair.key))
             .filter_map(|pair| {
                 let file = new_root.join(pair.new.as_ref()?);
-                let rendered = render_one(&file, Some(new_root), None, Some(&skeletons)).ok()?;
-                Some(claims_of(&rendered, new_root))
+                let environment = typed_environment_of(&RenderRequest {
+                    environment: file.clone(),
+                    repository_root: Some(new_root.to_path_buf()),
+                    ..RenderRequest::default()
+                })
+                .ok()?;
+                let shown = file.display().to_string();
+                Some(Claims::of_environment(&environment, &shown).without_prefix(&prefix))
             })
             .collect();
         // Unchanged ones first: a clash is then reported on the environment the change made.

@@ -106,6 +106,21 @@ fn seal(file: &Path, cert: &Path, extra: &[&str]) -> crate::support::Run {
     Stagehand::new(args).run()
 }
 
+/// `stagehand seal FILE --cert CERT EXTRA..` as a child to start by hand (for races and
+/// signals), its stdout discarded.
+fn seal_command(file: &Path, cert: &Path, extra: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_stagehand"));
+    command
+        .arg("seal")
+        .arg(file)
+        .arg("--cert")
+        .arg(cert)
+        .args(extra)
+        .env("XDG_CACHE_HOME", crate::support::cache_home())
+        .stdout(std::process::Stdio::null());
+    command
+}
+
 fn encrypted_data(file: &Path) -> Value {
     read_yaml(file)["spec"]["database"]["encryptedData"].clone()
 }
@@ -639,14 +654,7 @@ fn two_seals_of_one_file_at_once_never_lose_an_update() {
     for round in 0..rounds {
         std::fs::write(&file, &start).unwrap();
         let spawn = |extra: &[&str]| {
-            Command::new(env!("CARGO_BIN_EXE_stagehand"))
-                .arg("seal")
-                .arg(&file)
-                .arg("--cert")
-                .arg(&keys.cert)
-                .args(extra)
-                .env("XDG_CACHE_HOME", crate::support::cache_home())
-                .stdout(std::process::Stdio::null())
+            seal_command(&file, &keys.cert, extra)
                 .stderr(std::process::Stdio::piped())
                 .spawn()
                 .unwrap()
@@ -710,14 +718,7 @@ fn a_seal_stopped_by_a_signal_leaves_the_old_or_the_new_file_and_no_temporary_fi
     let mut caught_writing = 0;
     for round in 0..20u64 {
         std::fs::write(&file, &before).unwrap();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_stagehand"))
-            .arg("seal")
-            .arg(&file)
-            .arg("--cert")
-            .arg(&keys.cert)
-            .args(["--rotate", "password"])
-            .env("XDG_CACHE_HOME", crate::support::cache_home())
-            .stdout(std::process::Stdio::null())
+        let mut child = seal_command(&file, &keys.cert, &["--rotate", "password"])
             .stderr(std::process::Stdio::null())
             .spawn()
             .unwrap();
