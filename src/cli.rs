@@ -25,16 +25,24 @@ pub struct Cli {
 
 const EXAMPLES: &str = "\
 Examples:
-  stagehand render overlays/minicloud                  print the Kubernetes objects
-  stagehand render overlays/minicloud --out-dir out    write values.yaml, certificate.yaml, ...
-  stagehand render overlays/* --out-dir rendered       one folder per environment
-  stagehand render overlays/dev --set spec.replicas=2  override a field
+  # print the Kubernetes objects
+  stagehand render overlays/minicloud
+  # write values.yaml, certificate.yaml, ... into out/
+  stagehand render overlays/minicloud --out-dir out
+  # one folder per environment
+  stagehand render overlays/* --out-dir rendered
+  # override a field
+  stagehand render overlays/dev --set spec.replicas=2
+  # a new environment that validates
   stagehand new overlays/qa --hostname qa.example.org --issuer ca
-                                                       a new environment that validates
-  stagehand validate overlays/*                        report every problem and warning
-  stagehand diff --base origin/main                    what a change does to every environment
-  stagehand seal overlays/minicloud --cert cert.pem    seal the database passwords
-  stagehand schema > environment.schema.json           JSON Schema for editors
+  # report every problem and warning
+  stagehand validate overlays/*
+  # what a change does to every environment
+  stagehand diff --base origin/main
+  # seal the database passwords
+  stagehand seal overlays/minicloud --cert cert.pem
+  # JSON Schema for editors
+  stagehand schema > environment.schema.json
 
 Exit codes: 0 ok; 1 differences (diff, render --check); 2 usage or input error.
 -q/--quiet silences warnings on every command.";

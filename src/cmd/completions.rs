@@ -9,7 +9,8 @@ use crate::error::{Error, Result};
 /// Examples shown by `stagehand completions --help`.
 pub const COMPLETIONS_EXAMPLES: &str = "\
 Examples:
-  stagehand completions bash > ~/.local/share/bash-completion/completions/stagehand
+  stagehand completions bash \\
+      > ~/.local/share/bash-completion/completions/stagehand
   stagehand completions zsh > \"${fpath[1]}/_stagehand\"
   stagehand completions fish > ~/.config/fish/completions/stagehand.fish
   stagehand completions powershell >> $PROFILE";

@@ -22,12 +22,19 @@ use crate::sharing::conflicts;
 /// Examples shown by `stagehand diff --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  stagehand diff --base origin/main                    every environment under .
-  stagehand diff --base HEAD overlays/minicloud        one environment
-  stagehand diff --base origin/main -o markdown        for a pull-request comment
-  stagehand diff rendered-old rendered-new             two render --out-dir folders
-  stagehand diff --base HEAD --ignore 'metadata.annotations.argocd.argoproj.io/*'
-  stagehand diff --base origin/main --expand-chart     the chart's Deployment, Services, ...
+  # every environment under .
+  stagehand diff --base origin/main
+  # one environment
+  stagehand diff --base HEAD overlays/minicloud
+  # for a pull-request comment
+  stagehand diff --base origin/main -o markdown
+  # two render --out-dir folders
+  stagehand diff rendered-old rendered-new
+  # leave ArgoCD's annotations out
+  stagehand diff --base HEAD \\
+      --ignore 'metadata.annotations.argocd.argoproj.io/*'
+  # the chart's Deployment, Services, ... (helm)
+  stagehand diff --base origin/main --expand-chart
 
 Exit codes: 0 no differences, 1 differences, 2 error.";
 

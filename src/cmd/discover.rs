@@ -11,9 +11,10 @@ use crate::error::{Error, Result};
 
 /// What `stagehand discover --help` adds.
 pub const EXAMPLES: &str = "\
-ArgoCD runs it in the application's folder (plugin.yaml: discover.find.command) and claims
-the folder when it prints anything: when ARGOCD_ENV_ENVIRONMENT, else environment.yaml, is a
-stagehand Environment file (apiVersion: stagehand/..., kind: Environment).
+ArgoCD runs it in the application's folder (plugin.yaml:
+discover.find.command) and claims the folder when it prints anything: when
+ARGOCD_ENV_ENVIRONMENT, else environment.yaml, is a stagehand Environment file
+(apiVersion: stagehand/..., kind: Environment).
 
 Example:
   cd overlays/minicloud && stagehand discover";

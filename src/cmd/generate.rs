@@ -21,16 +21,19 @@ use crate::pipeline::{RenderRequest, render};
 
 /// What `stagehand generate --help` adds: the inputs, and how to reproduce a sync.
 pub const EXAMPLES: &str = "\
-Reads what ArgoCD's cmp-server provides: the working directory (the application's folder in a
-copy of the repository), ARGOCD_APP_SOURCE_PATH (to find the repository root),
-ARGOCD_ENV_ENVIRONMENT (an environment file other than ./environment.yaml),
-ARGOCD_APP_PARAMETERS or PARAM_* (parameters), KUBE_VERSION and KUBE_API_VERSIONS (checked).
+Reads what ArgoCD's cmp-server provides: the working directory (the
+application's folder in a copy of the repository), ARGOCD_APP_SOURCE_PATH (to
+find the repository root), ARGOCD_ENV_ENVIRONMENT (an environment file other
+than ./environment.yaml), ARGOCD_APP_PARAMETERS or PARAM_* (parameters),
+KUBE_VERSION and KUBE_API_VERSIONS (checked).
 
 Example, reproducing a sync locally:
   cd overlays/minicloud
+  apis=v1,networking.k8s.io/v1,cert-manager.io/v1
+  apis=$apis,bitnami.com/v1alpha1,argoproj.io/v1alpha1
   ARGOCD_APP_SOURCE_PATH=overlays/minicloud \\
-  ARGOCD_APP_PARAMETERS='[{\"name\":\"hostname\",\"string\":\"portal.example.org\"}]' \\
-  KUBE_API_VERSIONS=v1,networking.k8s.io/v1,cert-manager.io/v1,bitnami.com/v1alpha1,argoproj.io/v1alpha1 \\
+  ARGOCD_APP_PARAMETERS='[{\"name\":\"hostname\",\"string\":\"qa.example.org\"}]' \\
+  KUBE_API_VERSIONS=$apis \\
   stagehand generate --explain";
 
 /// Arguments of `generate`.

@@ -21,8 +21,9 @@ Examples:
   stagehand new overlays/qa --hostname qa.example.org --issuer ca \\
       --issuer-kind Issuer --from overlays/dev
 
-It writes ENV_DIR/environment.yaml: metadata.name is the folder's name, spec.namespace
-backstage-<name>. Seal it next: stagehand seal ENV_DIR --cert cert.pem";
+It writes ENV_DIR/environment.yaml: metadata.name is the folder's name,
+spec.namespace backstage-<name>. Seal it next:
+  stagehand seal ENV_DIR --cert cert.pem";
 
 /// The namespace a new environment gets: its own, so that it can share a cluster.
 fn namespace_of(name: &str) -> String {

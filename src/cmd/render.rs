@@ -13,7 +13,9 @@ use crate::cmd::{
     ChartArgs, environments_or_current, keep_until_exit, parse_overrides, render_each, write_stdout,
 };
 use crate::emit::{json_list, out_dir_files, yaml_stream};
-use crate::error::{EXIT_DIFFERENCES, Error, Problem, Result, Severity, eprint_problems};
+use crate::error::{
+    EXIT_DIFFERENCES, Error, Problem, Result, Severity, eprint_problems, eprint_warning,
+};
 use crate::expand::Expansion;
 use crate::out_dir::{Layout, Swap, changed_files};
 use crate::overlay::Override;
@@ -29,8 +31,10 @@ Examples:
   stagehand render overlays/dev overlays/prod --out-dir rendered
   stagehand render overlays/minicloud --out-dir rendered/minicloud --check
   stagehand render overlays/dev --set spec.hostname=portal.example.org
-  stagehand render overlays/minicloud --expand-chart             the chart's objects too (helm)
-  stagehand render overlays/minicloud --expand-chart --chart backstage-2.7.0.tgz";
+  # the chart's objects too (helm)
+  stagehand render overlays/minicloud --expand-chart
+  stagehand render overlays/minicloud --expand-chart \\
+      --chart backstage-2.7.0.tgz";
 
 /// Arguments of `render`.
 #[derive(Debug, clap::Args)]
@@ -111,12 +115,13 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     };
     let (swap, created) = Swap::begin(out_dir, layout)?;
     let outcomes = render_each(&environments, &overrides, expansion.as_ref(), |rendered| {
-        swap.write(&rendered.name, &out_dir_files(&rendered))?;
+        let files = out_dir_files(&rendered);
+        swap.write(&rendered.name, &files)?;
         Ok(OutDirRender {
             claims: Claims::of(&rendered),
             name: rendered.name,
             warnings: rendered.warnings,
-            output: (),
+            output: files.len(),
         })
     });
     let rendered_all = succeeded(outcomes.into_iter().map(|outcome| outcome.and_then(|r| r)))?;
@@ -128,7 +133,29 @@ pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     let written: BTreeSet<&str> = rendered_all.iter().map(|r| r.name.as_str()).collect();
     swap.commit(&written)?;
     created.keep();
+    eprint_warning(&summary(out_dir, &rendered_all));
     Ok(ExitCode::SUCCESS)
+}
+
+/// The line `render --out-dir` ends with (unless `-q`): what it wrote, and where.
+fn summary(out_dir: &Path, rendered: &[OutDirRender<usize>]) -> String {
+    let files: usize = rendered.iter().map(|r| r.output).sum();
+    let warnings: usize = rendered.iter().map(|r| r.warnings.len()).sum();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let names = match rendered {
+        [one] => format!("environment {}", one.name),
+        _ => plural(rendered.len(), "environment"),
+    };
+    let warned = if warnings == 0 {
+        String::new()
+    } else {
+        format!(", {}", plural(warnings, "warning"))
+    };
+    format!(
+        "wrote {names} ({}) into {}{warned}",
+        plural(files, "file"),
+        out_dir.display()
+    )
 }
 
 /// `--check`: renders every environment and lists the files that would change.

@@ -26,19 +26,23 @@ use crate::yaml::parse_document;
 /// Examples shown by `stagehand seal --help`.
 pub const EXAMPLES: &str = "\
 Examples:
-  kubeseal --fetch-cert > cert.pem                           once per cluster
-  stagehand seal overlays/minicloud --cert cert.pem          fresh random passwords
+  # once per cluster
+  kubeseal --fetch-cert > cert.pem
+  # fresh random passwords
+  stagehand seal overlays/minicloud --cert cert.pem
   stagehand seal overlays/minicloud --cert cert.pem --from-env-file db.env
+  # rotate Backstage's password: a fresh one, applied to the running
+  # database at the next sync
   stagehand seal overlays/minicloud --cert cert.pem --rotate password
-      rotate Backstage's password: a fresh one, applied to the running database at the
-      next sync
   printf 'password=%s\\n' \"$NEW\" |
-      stagehand seal overlays/minicloud --cert cert.pem --rotate password --from-env-file -
+      stagehand seal overlays/minicloud --cert cert.pem \\
+      --rotate password --from-env-file -
 
 The file gets spec.database.encryptedData.{password,postgres-password} and
-spec.database.sealedFor (where they can be unsealed); nothing else in it changes. Commit
-it: only the cluster's sealed-secrets controller can decrypt the values. A file that is
-sealed already is sealed again only key by key, with --rotate.";
+spec.database.sealedFor (where they can be unsealed); nothing else in it
+changes. Commit it: only the cluster's sealed-secrets controller can decrypt
+the values. A file that is sealed already is sealed again only key by key,
+with --rotate.";
 
 /// Arguments of `seal`.
 #[derive(Debug, clap::Args)]

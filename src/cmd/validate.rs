@@ -13,9 +13,10 @@ use crate::sharing::{Claims, conflicts};
 pub const EXAMPLES: &str = "\
 Examples:
   stagehand validate overlays/minicloud
-  stagehand validate overlays/*        also: no two share objects, a hostname or an Application
-  stagehand validate overlays/* -o json
-      every problem as JSON on stdout (also when it exits 2)";
+  # also: no two share objects, a hostname or an Application
+  stagehand validate overlays/*
+  # every problem as JSON on stdout (also when it exits 2)
+  stagehand validate overlays/* -o json";
 
 /// How `validate` reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

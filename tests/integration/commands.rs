@@ -331,6 +331,37 @@ fn quiet_silences_warnings_and_notes_on_every_command_but_never_errors() {
             );
         }
     }
+    // render --out-dir ends with one summary line, which -q silences too.
+    let out = tempfile::tempdir().unwrap();
+    let target = out.path().join("rendered");
+    let into = ["render", "overlays/minicloud", "overlays/dev", "--out-dir"];
+    let loud = Stagehand::new(into).arg(&target).run();
+    assert_eq!(loud.code, 0, "{}", loud.stderr);
+    assert_eq!(
+        loud.stderr.lines().last().unwrap(),
+        format!(
+            "wrote 2 environments (16 files) into {}, 4 warnings",
+            target.display()
+        )
+    );
+    assert_eq!(loud.stderr.matches("warning: ").count(), 4);
+    let quiet = Stagehand::new(into).arg(&target).arg("-q").run();
+    assert_eq!((quiet.code, quiet.stderr.as_str()), (0, ""));
+    let one = Stagehand::new(["render", "overlays/minicloud", "-q", "--out-dir"])
+        .arg(out.path().join("one"))
+        .run();
+    assert_eq!((one.code, one.stderr.as_str()), (0, ""));
+    let one = Stagehand::new(["render", "overlays/minicloud", "--out-dir"])
+        .arg(out.path().join("one"))
+        .run();
+    assert!(
+        one.stderr.ends_with(&format!(
+            "\nwrote environment minicloud (8 files) into {}, 2 warnings\n",
+            out.path().join("one").display()
+        )),
+        "{}",
+        one.stderr
+    );
     // Errors are printed whatever the flag says.
     let broken = temp_environment(&environment_with("  replicas: 101\n"));
     let run = Stagehand::new(["-q", "render", "."])
@@ -390,6 +421,48 @@ fn help_shows_examples_and_exit_codes() {
     }
     let render_help = Stagehand::new(["render", "--help"]).succeeds();
     assert!(render_help.contains("--set spec.hostname=portal.example.org"));
+}
+
+/// The examples of `stagehand [COMMAND] --help`, as written (not wrapped).
+fn written_examples() -> Vec<(Vec<String>, String)> {
+    use clap::CommandFactory;
+    let top = stagehand::cli::Cli::command();
+    let mut all = vec![(vec![], top.get_after_help().unwrap().to_string())];
+    for command in top.get_subcommands() {
+        if let Some(text) = command.get_after_help() {
+            all.push((vec![command.get_name().to_string()], text.to_string()));
+        }
+    }
+    all
+}
+
+#[test]
+fn help_examples_stay_whole_at_80_columns_and_at_the_default_width() {
+    let examples = written_examples();
+    assert_eq!(examples.len(), 12, "every command has examples");
+    for (command, text) in examples {
+        // Each line fits in 80 columns as written, so pasting one runs it whole.
+        for line in text.lines() {
+            assert!(line.chars().count() <= 79, "{command:?}: {line}");
+        }
+        for columns in [Some("80"), None] {
+            let mut run = Stagehand::new(&command).arg("--help");
+            run = match columns {
+                Some(width) => run.env("COLUMNS", width),
+                None => run.only_env(&[]),
+            };
+            let help = run.succeeds();
+            assert!(
+                help.trim_end().ends_with(text.trim_end()),
+                "{command:?} at {columns:?} columns: the examples wrapped:\n{help}"
+            );
+            if columns.is_some() {
+                for line in help.lines() {
+                    assert!(line.chars().count() <= 80, "{command:?}: {line}");
+                }
+            }
+        }
+    }
 }
 
 #[test]
