@@ -159,5 +159,6 @@ fn diff_revision(
     eprint_problems(&conflicts(&sides.claims, Severity::Warning));
     let mut report = compare(&sides.old, &sides.new, ignore);
     report.compared += sides.unchanged;
+    report.revisions = Some(crate::diff::revision::revisions(&top, revision));
     Ok(report)
 }

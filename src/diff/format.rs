@@ -3,7 +3,12 @@
 //! All three lead with the summary. Markdown is capped at [`MARKDOWN_LIMIT`] characters so
 //! it fits a GitHub comment; whole objects are left out past the cap and a note says which.
 
-use crate::diff::{Change, DiffReport, DocumentChange, EnvironmentChange};
+use crate::diff::fields::{FieldChange, MAX_FIELD_CHANGES, shown};
+use crate::diff::{Change, DiffReport, DocumentChange, EnvironmentChange, Revisions};
+
+/// The hidden line a Markdown report starts with: a CI job finds its own earlier comment
+/// by it, to update that comment instead of adding another.
+pub const MARKDOWN_MARKER: &str = "<!-- stagehand-diff -->";
 
 /// Largest Markdown report, in characters (GitHub comments hold 65,536).
 pub const MARKDOWN_LIMIT: usize = 65_000;
@@ -51,6 +56,16 @@ fn markdown_text(text: &str) -> String {
 /// Characters [`markdown_text`] writes as character references.
 const MARKDOWN_SPECIAL: &str = "&<>|`*_[]\\~#!\"'=";
 
+/// A field change with its path and values in `<code>` elements.
+fn markdown_field(field: &FieldChange) -> String {
+    format!(
+        "{}: {} → {}",
+        markdown_code(&field.path),
+        markdown_code(&shown(field.old.as_ref())),
+        markdown_code(&shown(field.new.as_ref()))
+    )
+}
+
 /// [`markdown_text`] in a `<code>` element.
 fn markdown_code(text: &str) -> String {
     format!("<code>{}</code>", markdown_text(text))
@@ -80,6 +95,45 @@ fn summary_line(report: &DiffReport) -> String {
     )
 }
 
+/// `base origin/main (1a2b3c4) → working tree at 5d6e7f8`, each name passed through
+/// `escape` (a branch name is the user's text); `Base` when `capital`.
+fn revisions_line(revisions: &Revisions, capital: bool, escape: impl Fn(&str) -> String) -> String {
+    let head = if revisions.head_commit.is_empty() {
+        "the working tree (no commit yet)".to_string()
+    } else {
+        format!("working tree at {}", escape(&revisions.head_commit))
+    };
+    format!(
+        "{} {} ({}) → {head}{}",
+        if capital { "Base" } else { "base" },
+        escape(&revisions.base),
+        escape(&revisions.base_commit),
+        if revisions.uncommitted {
+            ", with uncommitted changes"
+        } else {
+            ""
+        }
+    )
+}
+
+/// The field lines of a changed object (at most [`MAX_FIELD_CHANGES`], then a count), each
+/// written by `line`.
+fn field_lines(object: &DocumentChange, line: impl Fn(&FieldChange) -> String) -> Vec<String> {
+    let mut lines: Vec<String> = object
+        .fields
+        .iter()
+        .take(MAX_FIELD_CHANGES)
+        .map(line)
+        .collect();
+    if object.fields.len() > MAX_FIELD_CHANGES {
+        lines.push(format!(
+            "… and {} more field(s)",
+            object.fields.len() - MAX_FIELD_CHANGES
+        ));
+    }
+    lines
+}
+
 fn sealed_note(object: &DocumentChange) -> Option<String> {
     (!object.sealed_keys_changed.is_empty()).then(|| {
         format!(
@@ -99,6 +153,12 @@ pub fn text(report: &DiffReport, colour: bool) -> String {
         }
     };
     let mut out = format!("{}\n", summary_line(report));
+    if let Some(revisions) = &report.revisions {
+        out.push_str(&format!(
+            "{}\n",
+            revisions_line(revisions, false, terminal_safe)
+        ));
+    }
     for environment in &report.environments {
         out.push_str(&format!(
             "  {}: {} ({})\n",
@@ -132,6 +192,9 @@ pub fn text(report: &DiffReport, colour: bool) -> String {
             if let Some(note) = sealed_note(object) {
                 out.push_str(&format!("{note}\n"));
             }
+            for line in field_lines(object, |field| terminal_safe(&field.line())) {
+                out.push_str(&format!("  {line}\n"));
+            }
             for line in object.diff.lines() {
                 let line = &terminal_safe(line);
                 let painted = match line.chars().next() {
@@ -150,7 +213,12 @@ pub fn text(report: &DiffReport, colour: bool) -> String {
 
 /// Markdown: a summary table, then one collapsed section per environment.
 pub fn markdown(report: &DiffReport) -> String {
-    let mut head = format!("### stagehand diff\n\n{}.\n", summary_line(report));
+    let mut head = format!("{MARKDOWN_MARKER}\n### stagehand diff\n\n");
+    if let Some(revisions) = &report.revisions {
+        let line = revisions_line(revisions, true, markdown_code);
+        head.push_str(&format!("{line}.\n\n"));
+    }
+    head.push_str(&format!("{}.\n", summary_line(report)));
     if report.has_changes() {
         head.push_str(
             "\n| environment | change | added | removed | changed |\n|---|---|---|---|---|\n",
@@ -189,6 +257,13 @@ pub fn markdown(report: &DiffReport) -> String {
             );
             if let Some(note) = sealed_note(object) {
                 block.push_str(&format!("{note}\n\n"));
+            }
+            let fields = field_lines(object, markdown_field);
+            if !fields.is_empty() {
+                for line in fields {
+                    block.push_str(&format!("- {line}\n"));
+                }
+                block.push('\n');
             }
             block.push_str(&format!("```diff\n{}```\n\n", fenced(&object.diff)));
             // Once one object does not fit, everything after it is cut, so what is shown
@@ -249,7 +324,8 @@ fn fenced(diff: &str) -> String {
     }
 }
 
-/// JSON: the summary and, per environment and object, the change and the diff text.
+/// JSON: the summary, the commits compared (with `--base`) and, per environment and
+/// object, the change, its fields and the diff text.
 pub fn json(report: &DiffReport) -> String {
     let summary = serde_json::json!({
         "compared": report.compared,
@@ -257,7 +333,11 @@ pub fn json(report: &DiffReport) -> String {
         "added": report.environments.iter().filter(|e| e.change == Change::Added).count(),
         "removed": report.environments.iter().filter(|e| e.change == Change::Removed).count(),
     });
-    let document = serde_json::json!({ "summary": summary, "environments": report.environments });
+    let mut document =
+        serde_json::json!({ "summary": summary, "environments": report.environments });
+    if let Some(revisions) = &report.revisions {
+        document["revisions"] = serde_json::json!(revisions);
+    }
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
     text

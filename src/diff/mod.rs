@@ -3,12 +3,14 @@
 //! - [`sources`]: the two sides (a git revision, the working tree, rendered folders).
 //! - [`revision`]: a git revision read through git, without a checkout.
 //! - this module: pairing documents by identity and computing each change.
+//! - [`fields`]: the changed fields of a document, by path, old and new value.
 //! - [`format`]: the report as text, Markdown (for a PR comment) or JSON.
 //!
 //! Objects are paired by (apiVersion, kind, namespace, name); the Helm values are their own
 //! document, so the Application is compared without its `valuesObject` and each values
 //! change appears once. SealedSecret ciphertext is never printed, only which keys changed.
 
+pub mod fields;
 pub mod format;
 pub mod revision;
 pub mod sources;
@@ -129,6 +131,9 @@ pub struct DocumentChange {
     pub change: Change,
     /// Unified diff of its YAML (sealed values redacted).
     pub diff: String,
+    /// Its changed fields (a changed document only; sealed values redacted).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fields: Vec<fields::FieldChange>,
     /// SealedSecret `encryptedData` keys whose sealed value changed.
     #[serde(rename = "sealedKeysChanged", skip_serializing_if = "Vec::is_empty")]
     pub sealed_keys_changed: Vec<String>,
@@ -166,6 +171,25 @@ pub struct DiffReport {
     pub compared: usize,
     /// The environments with changes, by path.
     pub environments: Vec<EnvironmentChange>,
+    /// The commits compared, when one side is a git revision.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revisions: Option<Revisions>,
+}
+
+/// The two commits of a `diff --base`: the base revision, and the commit the working tree
+/// is checked out at.
+#[derive(Debug, Clone, Serialize)]
+pub struct Revisions {
+    /// The base, as given (`origin/main`).
+    pub base: String,
+    /// The base's abbreviated commit hash.
+    #[serde(rename = "baseCommit")]
+    pub base_commit: String,
+    /// The working tree's HEAD, abbreviated (empty in a repository without commits).
+    #[serde(rename = "headCommit")]
+    pub head_commit: String,
+    /// Whether the working tree differs from HEAD (uncommitted or untracked files).
+    pub uncommitted: bool,
 }
 
 impl DiffReport {
@@ -265,6 +289,7 @@ pub fn compare(
     DiffReport {
         compared: keys.len(),
         environments,
+        revisions: None,
     }
 }
 
@@ -295,10 +320,12 @@ fn compare_documents(old: &Snapshot, new: &Snapshot, ignore: &IgnoreRules) -> Ve
                 _ => Change::Changed,
             };
             let sealed_keys_changed = sealed_keys_changed(before.as_ref(), after.as_ref());
-            let text = |doc: Option<Value>| {
-                doc.map(|d| to_yaml_document(&redact_sealed(d)))
-                    .unwrap_or_default()
+            let (before, after) = (before.map(redact_sealed), after.map(redact_sealed));
+            let fields = match (&before, &after) {
+                (Some(old), Some(new)) => fields::field_changes(old, new),
+                _ => Vec::new(),
             };
+            let text = |doc: Option<Value>| doc.map(|d| to_yaml_document(&d)).unwrap_or_default();
             let (old_text, new_text) = (text(before), text(after));
             let label = id.to_string();
             let diff = TextDiff::from_lines(&old_text, &new_text)
@@ -309,6 +336,7 @@ fn compare_documents(old: &Snapshot, new: &Snapshot, ignore: &IgnoreRules) -> Ve
                 id: label,
                 change,
                 diff,
+                fields,
                 sealed_keys_changed,
             })
         })

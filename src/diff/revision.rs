@@ -48,6 +48,27 @@ pub fn repository_top(dir: &Path) -> Result<PathBuf> {
     Ok(PathBuf::from(output.trim()))
 }
 
+/// The commits a `diff --base REVISION` compares: the base's, and the working tree's HEAD
+/// (and whether files differ from it), as abbreviated hashes.
+pub fn revisions(top: &Path, revision: &str) -> crate::diff::Revisions {
+    let short = |name: &str| {
+        git(
+            top,
+            &["rev-parse", "--short", &format!("{name}^{{commit}}")],
+        )
+        .map(|hash| hash.trim().to_string())
+        .unwrap_or_default()
+    };
+    let uncommitted = git(top, &["status", "--porcelain", "--ignore-submodules"])
+        .is_ok_and(|listing| !listing.trim().is_empty());
+    crate::diff::Revisions {
+        base: revision.to_string(),
+        base_commit: short(revision),
+        head_commit: short("HEAD"),
+        uncommitted,
+    }
+}
+
 /// One blob in the tree.
 #[derive(Debug, Clone)]
 struct Blob {

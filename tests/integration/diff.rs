@@ -74,6 +74,19 @@ impl GitRepo {
         Stagehand::new(all).current_dir(&self.root).run()
     }
 
+    /// The line a `diff --base HEAD` report names its commits with, as git abbreviates
+    /// HEAD: `base HEAD (1a2b3c4) → working tree at 1a2b3c4[, with uncommitted changes]`.
+    pub fn commits_line(&self, uncommitted: bool) -> String {
+        let head = self.git(&["rev-parse", "--short", "HEAD"]);
+        let head = head.trim();
+        let tail = if uncommitted {
+            ", with uncommitted changes"
+        } else {
+            ""
+        };
+        format!("base HEAD ({head}) → working tree at {head}{tail}")
+    }
+
     /// HEAD, the index and the working tree's status, to check nothing moved.
     pub fn state(&self) -> (String, String, String) {
         (
@@ -91,8 +104,14 @@ fn no_change_exits_0() {
     let repository = GitRepo::with_overlays(&["minicloud", "prod"]);
     let run = repository.diff(&["--base", "HEAD"]);
     assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "no differences in 2 environment(s)\n"),
+        (run.code, run.stdout),
+        (
+            0,
+            format!(
+                "no differences in 2 environment(s)\n{}\n",
+                repository.commits_line(false)
+            )
+        ),
         "{}",
         run.stderr
     );
@@ -146,6 +165,51 @@ fn a_hostname_change_shows_ingress_and_certificate_and_nothing_for_prod() {
     assert_eq!(repository.diff(&["--base", "HEAD"]).code, 0);
     let against_parent = repository.diff(&["--base", "HEAD~1", "overlays/minicloud"]);
     assert_eq!(against_parent.code, 1);
+}
+
+#[test]
+fn each_change_names_its_field_path_with_old_and_new_value_above_the_hunk() {
+    let repository = GitRepo::with_overlays(&["minicloud"]);
+    repository.edit(
+        "overlays/minicloud/environment.yaml",
+        "limits: { cpu: 1000m, memory: 1Gi }",
+        "limits: { cpu: 1000m, memory: 2Gi }",
+    );
+    let field = "backstage.resources.limits.memory: 1Gi → 2Gi";
+    let text = repository.diff(&["--base", "HEAD"]);
+    assert_eq!(text.code, 1, "{}", text.stderr);
+    assert_contains(
+        &text.stdout,
+        &format!("--- Helm values (values.yaml): changed\n  {field}\n@@ "),
+    );
+    assert_eq!(text.stdout.matches(" → ").count(), 2, "{}", text.stdout);
+    let markdown = repository.diff(&["--base", "HEAD", "-o", "markdown"]);
+    assert_contains(
+        &markdown.stdout,
+        "- <code>backstage.resources.limits.memory</code>: <code>1Gi</code> → <code>2Gi</code>\n\n```diff\n@@ ",
+    );
+    let json: serde_json::Value =
+        serde_json::from_str(&repository.diff(&["--base", "HEAD", "-o", "json"]).stdout).unwrap();
+    let values = &json["environments"][0]["objects"][0];
+    assert_eq!(values["object"], "Helm values (values.yaml)");
+    assert_eq!(
+        values["fields"],
+        serde_json::json!([{"path": "backstage.resources.limits.memory", "old": "1Gi", "new": "2Gi"}])
+    );
+    let head = repository.git(&["rev-parse", "--short", "HEAD"]);
+    assert_eq!(
+        json["revisions"],
+        serde_json::json!({"base": "HEAD", "baseCommit": head.trim(), "headCommit": head.trim(),
+                           "uncommitted": true})
+    );
+    // The path is the one --ignore takes.
+    let ignored = repository.diff(&[
+        "--base",
+        "HEAD",
+        "--ignore",
+        "backstage.resources.limits.memory",
+    ]);
+    assert_eq!(ignored.code, 0, "{}", ignored.stdout);
 }
 
 #[test]
@@ -213,12 +277,21 @@ fn markdown_has_a_summary_table_and_collapsed_diff_blocks() {
         let again = repository.diff(&["--base", "HEAD", spelling, "markdown"]);
         assert_eq!((again.code, &again.stdout), (1, &run.stdout), "{spelling}");
     }
-    let expected_head = "### stagehand diff\n\n1 of 2 environment(s) differ.\n\n\
+    // The hidden marker a CI job finds its comment by, and both commits.
+    let head = repository.git(&["rev-parse", "--short", "HEAD"]);
+    let head = head.trim();
+    let expected_head = format!(
+        "<!-- stagehand-diff -->\n### stagehand diff\n\n\
+        Base <code>HEAD</code> (<code>{head}</code>) → working tree at <code>{head}</code>, \
+        with uncommitted changes.\n\n\
+        1 of 2 environment(s) differ.\n\n\
         | environment | change | added | removed | changed |\n|---|---|---|---|---|\n\
         | <code>overlays/prod (prod)</code> | changed | 0 | 0 | 1 |\n\n\
         <details><summary><code>overlays/prod (prod)</code>: changed (0 added, 0 removed, 1 changed)</summary>\n\n\
-        **Helm values (values.yaml)** (changed)\n\n```diff\n";
-    assert!(run.stdout.starts_with(expected_head), "{}", run.stdout);
+        **Helm values (values.yaml)** (changed)\n\n\
+        - <code>backstage.replicas</code>: <code>2</code> → <code>3</code>\n\n```diff\n"
+    );
+    assert!(run.stdout.starts_with(&expected_head), "{}", run.stdout);
     assert_contains(&run.stdout, "-  replicas: 2\n+  replicas: 3\n");
     assert!(
         run.stdout.ends_with("```\n\n</details>\n"),
@@ -281,8 +354,14 @@ fn ignore_drops_matching_fields_from_output_and_exit_code() {
         "metadata.annotations.example.org/*",
     ]);
     assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "no differences in 1 environment(s)\n"),
+        (run.code, run.stdout),
+        (
+            0,
+            format!(
+                "no differences in 1 environment(s)\n{}\n",
+                repository.commits_line(true)
+            )
+        ),
         "{}",
         run.stderr
     );
@@ -362,8 +441,10 @@ fn an_environment_the_change_breaks_fails_and_one_it_fixes_is_compared_as_added(
     let run = repository.diff(&["--base", "HEAD"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        run.stdout
-            .starts_with("1 of 1 environment(s) differ\n  overlays/minicloud (minicloud): added"),
+        run.stdout.starts_with(&format!(
+            "1 of 1 environment(s) differ\n{}\n  overlays/minicloud (minicloud): added",
+            repository.commits_line(true)
+        )),
         "{}",
         run.stdout
     );
@@ -395,8 +476,10 @@ fn an_environment_broken_on_both_sides_that_the_change_did_not_touch_is_unchange
     let run = repository.diff(&["--base", "HEAD"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(
-        run.stdout
-            .starts_with("1 of 2 environment(s) differ\n  overlays/prod (prod): changed"),
+        run.stdout.starts_with(&format!(
+            "1 of 2 environment(s) differ\n{}\n  overlays/prod (prod): changed",
+            repository.commits_line(true)
+        )),
         "{}",
         run.stdout
     );
@@ -584,8 +667,14 @@ fn an_environment_inside_an_unchanged_submodule_is_no_false_addition() {
     );
     let run = repository.diff(&["--base", "HEAD"]);
     assert_eq!(
-        (run.code, run.stdout.as_str()),
-        (0, "no differences in 1 environment(s)\n"),
+        (run.code, run.stdout.clone()),
+        (
+            0,
+            format!(
+                "no differences in 1 environment(s)\n{}\n",
+                repository.commits_line(false)
+            )
+        ),
         "{}",
         run.stderr
     );
