@@ -169,12 +169,8 @@ mod tests {
                          "gone": true});
         let new = json!({"backstage": {"resources": {"limits": {"memory": "2Gi", "cpu": "1"}}},
                          "added": [1, 2]});
-        let lines: Vec<String> = field_changes(&old, &new)
-            .iter()
-            .map(FieldChange::line)
-            .collect();
         assert_eq!(
-            lines,
+            lines(&old, &new),
             [
                 "backstage.resources.limits.memory: 1Gi → 2Gi",
                 "added: (absent) → [1,2]",
@@ -190,12 +186,8 @@ mod tests {
         let new = json!({"env": [{"name": "NEW", "value": "0"}, {"name": "A", "value": "1"},
                                  {"name": "B", "value": "3"}],
                          "args": ["x", "z"]});
-        let lines: Vec<String> = field_changes(&old, &new)
-            .iter()
-            .map(FieldChange::line)
-            .collect();
         assert_eq!(
-            lines,
+            lines(&old, &new),
             [
                 r#"env[0]: (absent) → {"name":"NEW","value":"0"}"#,
                 r#"env[2].value: "2" → "3""#,
