@@ -3,7 +3,8 @@
 Every comparison is measured in this one run, on this machine, interleaved (a, b, a, b,
 ...) so that both sides see the same machine state:
 - one render against /bin/true (a process that does nothing), `stagehand --version`,
-  `generate` and `kubectl kustomize` on an equivalent tree;
+  `generate` and `kubectl kustomize` on an equivalent tree, with the `dist` build (fat
+  LTO) and the `release` build (thin LTO);
 - 1,000 environments rendered into an out-dir against a minimal writer that creates the
   same files with the same bytes (examples/minimal_writer.rs), on tmpfs and on disk;
 - `diff --base` of 1,000 environments with one changed against all changed;
@@ -28,7 +29,11 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGEHAND = ROOT / "target/release/stagehand"
+# The `dist` build (fat LTO: the published binaries and the image) is the one measured
+# throughout; the `release` build (thin LTO: `cargo build --release`, `cargo install`) is
+# measured beside it on one environment.
+STAGEHAND = ROOT / "target/dist/stagehand"
+RELEASE = ROOT / "target/release/stagehand"
 WRITER = ROOT / "target/release/examples/minimal_writer"
 CHART = ROOT.parent / "shared/charts/backstage-2.7.0.tgz"
 MUSL = os.environ.get("STAGEHAND_BENCH_MUSL")
@@ -223,6 +228,10 @@ class Goals:
     def add(self, goal, measured, target, met):
         self.rows.append(f"| {goal} | {measured} | {target} | {'yes' if met else '**no**'} |")
 
+    def report(self, figure, measured):
+        """A figure shown beside the goals, without a target (a retired goal)."""
+        self.rows.append(f"| {figure} | {measured} | reported (not a goal) | |")
+
 
 def code_layout():
     """How many of the functions in symbol-order.txt the binary defines: the linker places
@@ -275,8 +284,9 @@ def musl_build(minicloud, generate_env, envs, out_parent, filesystem):
 
 
 def main():
-    if not STAGEHAND.is_file() or not WRITER.is_file():
-        sys.exit("build first: cargo build --release --example minimal_writer (bash bench/run.sh does)")
+    if not STAGEHAND.is_file() or not RELEASE.is_file() or not WRITER.is_file():
+        sys.exit("build first: cargo build --profile dist && cargo build --release --example minimal_writer "
+                 "(bash bench/run.sh does)")
     work = Path(tempfile.mkdtemp(prefix="stagehand-bench-"))
     tmpfs = Path(tempfile.mkdtemp(prefix="stagehand-bench-", dir="/dev/shm")) if Path("/dev/shm").is_dir() else None
     goals = Goals()
@@ -291,6 +301,7 @@ def main():
             "true": dict(argv=["/bin/true"]),
             "version": dict(argv=[STAGEHAND, "--version"]),
             "render": dict(argv=[STAGEHAND, "render", minicloud]),
+            "release render": dict(argv=[RELEASE, "render", minicloud]),
             "generate": dict(argv=[STAGEHAND, "generate"], cwd=minicloud, env=generate_env),
             "kustomize": dict(argv=["kubectl", "kustomize", overlay]),
         }
@@ -299,11 +310,17 @@ def main():
         over_true = median["render"] / median["true"]
         under_kustomize = median["kustomize"] / median["render"]
         generate_ratio = median["generate"] / median["render"]
+        release_over_true = median["release render"] / median["true"]
+        release_under_kustomize = median["kustomize"] / median["release render"]
         goals.add("render: share of `kubectl kustomize`", f"1/{under_kustomize:.1f}", "at most 1/30",
                   under_kustomize >= 30)
         goals.add("render: times `/bin/true`", f"{over_true:.2f}×", "at most 2.5×", over_true <= 2.5)
         goals.add("render: peak RSS", f"{peak['render']:.1f} MiB", "at most 6 MiB", peak["render"] <= 6)
         goals.add("generate: times render", f"{generate_ratio:.3f}×", "at most 1.05×", generate_ratio <= 1.05)
+        goals.add("`release` build render: times `/bin/true`", f"{release_over_true:.2f}×", "at most 4×",
+                  release_over_true <= 4)
+        goals.add("`release` build render: share of `kubectl kustomize`", f"1/{release_under_kustomize:.1f}",
+                  "at most 1/20", release_under_kustomize >= 20)
         lines += [
             f"## One environment, whole process ({RUNS} interleaved runs each)",
             "",
@@ -313,7 +330,8 @@ def main():
         labels = {
             "true": "`/bin/true` (a process that does nothing)",
             "version": "`stagehand --version` (start-up and exit)",
-            "render": "`stagehand render overlays/minicloud`",
+            "render": "`stagehand render overlays/minicloud` (`dist` build)",
+            "release render": "the same, `release` build (thin LTO)",
             "generate": "`stagehand generate` (ArgoCD inputs)",
             "kustomize": "`kubectl kustomize` (equivalent base + overlay)",
         }
@@ -374,9 +392,10 @@ def main():
             for out in outs.values():
                 shutil.rmtree(out, ignore_errors=True)
             writer_rows.append((label, result["stagehand"], result["writer"], min(round_ratios), max(round_ratios)))
-            goals.add(f"1,000 environments vs minimal writer ({label})",
-                      f"{result['stagehand'] / result['writer']:.2f}×", "at most 1.2×",
-                      result["stagehand"] / result["writer"] <= 1.2)
+            # Reported, no longer a goal: file creation is kernel work, and on disk the
+            # figure measures the VM's I/O budget.
+            goals.report(f"1,000 environments vs minimal writer ({label})",
+                         f"{result['stagehand'] / result['writer']:.2f}×")
             if label == "tmpfs":
                 goals.add("1,000 environments to tmpfs", ms(result["stagehand"]), "at most 500 ms",
                           result["stagehand"] <= 0.5)

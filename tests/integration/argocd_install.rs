@@ -372,10 +372,13 @@ fn an_environment_named_by_plugin_env_is_discovered_and_rendered() {
     assert!(run.stdout.contains("host: backstage-dev.10.0.0.200.nip.io"));
 }
 
-/// What the Dockerfile's build stage copies into the image: `COPY` sources before the
+/// The images' Dockerfiles: the ArgoCD sidecar and the CI image.
+const DOCKERFILES: [&str; 2] = ["argocd-cmp/Dockerfile", "ci/Dockerfile"];
+
+/// What a Dockerfile's build stage copies into the image: `COPY` sources before the
 /// second `FROM`.
-fn dockerfile_build_sources() -> Vec<String> {
-    let dockerfile = std::fs::read_to_string(repo().join("argocd-cmp/Dockerfile")).unwrap();
+fn dockerfile_build_sources(file: &str) -> Vec<String> {
+    let dockerfile = std::fs::read_to_string(repo().join(file)).unwrap();
     // The header, the build stage, the final stage: the second piece is the build.
     let build_stage = dockerfile.split("\nFROM ").nth(1).unwrap_or_default();
     build_stage
@@ -390,6 +393,35 @@ fn dockerfile_build_sources() -> Vec<String> {
                 .collect::<Vec<_>>()
         })
         .collect()
+}
+
+#[test]
+fn every_image_is_built_from_pinned_images_with_the_dist_profile() {
+    for file in DOCKERFILES {
+        let dockerfile = std::fs::read_to_string(repo().join(file)).unwrap();
+        let images: Vec<&str> = dockerfile
+            .lines()
+            .filter_map(|line| line.strip_prefix("FROM "))
+            .filter_map(|rest| rest.split_whitespace().next())
+            .collect();
+        assert!(images.len() >= 2, "{file}: {images:?}");
+        for image in images {
+            // `scratch` is no image; every other one names X.Y (or more) or a digest.
+            let tag = image.rsplit_once(':').map(|(_, tag)| tag).unwrap_or("");
+            let literal = tag.split('-').next().unwrap_or("");
+            let pinned = image == "scratch"
+                || image.contains("@sha256:")
+                || (literal.split('.').count() >= 2
+                    && literal
+                        .split('.')
+                        .all(|part| !part.is_empty() && part.chars().all(|c| c.is_ascii_digit())));
+            assert!(pinned, "{file}: FROM {image} is not pinned to a version");
+        }
+        assert!(
+            dockerfile.contains("cargo build --profile dist --locked"),
+            "{file}"
+        );
+    }
 }
 
 /// Copies the file or folder `from` to `to`, leaving out paths ending in an `ignored` entry.
@@ -421,7 +453,9 @@ fn the_dockerfile_build_context_holds_everything_the_build_reads() {
         .map(str::to_string)
         .collect();
     let context = tempfile::tempdir().unwrap();
-    let sources = dockerfile_build_sources();
+    let sources = dockerfile_build_sources(DOCKERFILES[0]);
+    // The CI image builds stagehand from the same sources.
+    assert_eq!(dockerfile_build_sources(DOCKERFILES[1]), sources);
     assert!(sources.contains(&"Cargo.toml".to_string()), "{sources:?}");
     for source in &sources {
         assert!(

@@ -7,7 +7,7 @@
 //! commands and flags → `commands.rs`; the ArgoCD plugin → `argocd.rs` (`generate`),
 //! `argocd_parameters.rs` (parameters), `argocd_install.rs` (install files, discovery); `diff` → `diff.rs`; environments sharing a cluster, sealed values that moved, chart
 //! versions, cascading deletes → `day_two.rs`; `--expand-chart` and
-//! the real chart → `chart.rs`; the rendered deployment run in a real Backstage backend and
+//! the real chart → `chart.rs`; the CI workflow files and templates → `ci_files.rs`; the rendered deployment run in a real Backstage backend and
 //! PostgreSQL → `backstage.rs` (its servers under `backstage/`);
 //! `stagehand seal` and the SealedSecret → `seal.rs`;
 //! properties over arbitrary strings (proptest) → `properties.rs`;
@@ -26,6 +26,7 @@ mod argocd_install;
 mod argocd_parameters;
 mod backstage;
 mod chart;
+mod ci_files;
 mod commands;
 mod day_two;
 mod diff;

