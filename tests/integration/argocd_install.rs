@@ -107,6 +107,62 @@ fn application_schema_errors(application: &Value) -> Vec<String> {
 }
 
 #[test]
+fn the_argo_cd_chart_values_hold_the_same_plugin_and_sidecar_as_the_kustomization() {
+    let values = read_yaml(&repo().join("argocd-cmp/argo-cd-values.yaml"));
+    let plugin = read_yaml(&repo().join("argocd-cmp/plugin.yaml"));
+    // The chart's argocd-cmp-cm template writes, per configs.cmp.plugins key, a
+    // ConfigManagementPlugin named by the key with the value as its spec.
+    assert_eq!(values["configs"]["cmp"]["create"], true);
+    let plugins = values["configs"]["cmp"]["plugins"].as_object().unwrap();
+    assert_eq!(plugins.len(), 1);
+    let (key, spec) = plugins.iter().next().unwrap();
+    let generated = serde_json::json!({
+        "apiVersion": "argoproj.io/v1alpha1",
+        "kind": "ConfigManagementPlugin",
+        "metadata": {"name": key},
+        "spec": spec,
+    });
+    assert_eq!(generated, plugin);
+    // The sidecar is the kustomization's, with the chart's ConfigMap key as plugin.yaml.
+    let patch = read_yaml(&repo().join("argocd-cmp/repo-server-patch.yaml"));
+    let mut expected = patch["spec"]["template"]["spec"]["containers"][0].clone();
+    let kustomization = read_yaml(&repo().join("argocd-cmp/kustomization.yaml"));
+    let image = &kustomization["images"][0];
+    expected["image"] = format!(
+        "{}:{}",
+        image["newName"].as_str().unwrap(),
+        image["newTag"].as_str().unwrap()
+    )
+    .into();
+    for mount in expected["volumeMounts"].as_array_mut().unwrap() {
+        if mount["name"] == "stagehand-cmp-plugin" {
+            mount["name"] = "argocd-cmp-cm".into();
+            mount["subPath"] = format!("{key}.yaml").into();
+        }
+    }
+    let containers = values["repoServer"]["extraContainers"].as_array().unwrap();
+    assert_eq!(containers, &vec![expected]);
+    // Each mount is a volume the chart's repo-server pod has, or one the values add.
+    let added: Vec<&str> = values["repoServer"]["volumes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        values["repoServer"]["volumes"][0]["configMap"]["name"],
+        "argocd-cmp-cm"
+    );
+    for mount in containers[0]["volumeMounts"].as_array().unwrap() {
+        let name = mount["name"].as_str().unwrap();
+        assert!(
+            ["var-files", "plugins"].contains(&name) || added.contains(&name),
+            "{name} is no volume of the pod"
+        );
+    }
+}
+
+#[test]
 fn kustomize_builds_the_plugin_config_map_and_the_sidecar() {
     if !available(&[Need::Kubectl]) {
         return;
