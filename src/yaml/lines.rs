@@ -23,7 +23,7 @@ use std::borrow::Cow;
 use yaml_rust2::parser::Event;
 use yaml_rust2::scanner::TScalarStyle;
 
-use super::read::MAX_DEPTH;
+use super::limits::MAX_DEPTH;
 
 /// One event of a document, and the line (counted from 1) where its node starts.
 pub type LinedEvent = (Event, usize);

@@ -3,6 +3,7 @@
 //! - [`read`]: text to a JSON-shaped tree (`serde_json::Value`), with located errors.
 //! - [`tree`]: the quick reader for documents of plain mappings, lists and scalars.
 //! - [`lines`]: the events of a document laid out one node per line, for [`tree`].
+//! - [`limits`]: the deepest nesting and the most entries a document may have.
 //! - [`positions`]: which line holds which field, built only when an error needs a line.
 //! - [`write`]: the writer whose output every YAML 1.1 and 1.2 reader reads back unchanged.
 //!
@@ -10,6 +11,7 @@
 //! patches and JSON output all operate on it, and key order stays what the templates chose.
 
 pub mod edit;
+pub mod limits;
 pub mod lines;
 pub mod positions;
 pub mod prescan;

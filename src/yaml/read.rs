@@ -9,6 +9,7 @@
 
 use serde_json::{Map, Number, Value};
 
+use super::limits::{MAX_DEPTH, MAX_ENTRIES};
 use super::positions::PositionIndex;
 use super::prescan::{Exceeded, prescan};
 use super::tree::{read_simple, read_simple_indexed};
@@ -52,14 +53,6 @@ impl ReadError {
         }
     }
 }
-
-/// Deepest nesting of mappings and lists accepted.
-pub const MAX_DEPTH: usize = 64;
-
-/// Most keys and list items a document may hold: the largest environment the schema's
-/// limits accept (100 patch sets of 100 operations, 1,000 locations and 1,000 reading
-/// hosts) holds under 45,000.
-pub const MAX_ENTRIES: usize = 50_000;
 
 /// Most aliases (`*name`) a document may use: enough for sharing a few blocks, far too few
 /// for an exponential "billion laughs" expansion.

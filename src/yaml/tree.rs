@@ -31,9 +31,9 @@ use serde_json::{Map, Number, Value};
 use yaml_rust2::parser::Event;
 use yaml_rust2::scanner::TScalarStyle;
 
+use super::limits::MAX_DEPTH;
 use super::lines::{self, LinedEvent};
 use super::positions::{IndexBuilder, PositionIndex};
-use super::read::MAX_DEPTH;
 
 /// The document in `text` as a tree, when it uses only what this reader handles; `None`
 /// when serde_yaml must read it (see the module comment).

@@ -1,5 +1,6 @@
 //! The source layout the README promises: imports between the library's top-level
-//! modules run one way (no module reaches, directly or through others, back to itself).
+//! modules run one way (no module reaches, directly or through others, back to itself),
+//! and so do imports between the files of each folder module (`src/yaml/*.rs`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
@@ -77,6 +78,82 @@ fn find_cycle(imports: &BTreeMap<String, BTreeSet<String>>) -> Option<Vec<String
     imports
         .keys()
         .find_map(|module| visit(module, imports, &mut Vec::new(), &mut done))
+}
+
+/// For each folder module of `src/` (`yaml`, `diff`, ...): each of its files and the
+/// sibling files it names, as `super::x`, `crate::<folder>::x` or (in `mod.rs`) `x::`.
+/// `mod.rs` itself is the node `mod`.
+fn folder_imports() -> BTreeMap<String, BTreeMap<String, BTreeSet<String>>> {
+    let mut folders = BTreeMap::new();
+    for entry in std::fs::read_dir(repo().join("src")).unwrap() {
+        let folder = entry.unwrap().path();
+        if !folder.is_dir() {
+            continue;
+        }
+        let top = folder.file_name().unwrap().to_string_lossy().into_owned();
+        let files: BTreeMap<String, String> = std::fs::read_dir(&folder)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "rs"))
+            .map(|p| {
+                let name = p.file_stem().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read_to_string(&p).unwrap())
+            })
+            .collect();
+        let mut imports: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+        for (name, text) in &files {
+            // Test modules (`mod tests`, at the end of a file) may reach anywhere.
+            let text = text.split("#[cfg(test)]").next().unwrap_or(text);
+            let named = imports.entry(name.clone()).or_default();
+            for sibling in files.keys().filter(|s| *s != name && *s != "mod") {
+                let spellings = [
+                    format!("super::{sibling}::"),
+                    format!("super::{sibling}}}"),
+                    format!("crate::{top}::{sibling}::"),
+                    format!("crate::{top}::{{{sibling}"),
+                ];
+                let from_mod = name == "mod"
+                    && text.match_indices(&format!("{sibling}::")).any(|(at, _)| {
+                        !text[..at].ends_with(|c: char| c.is_alphanumeric() || c == '_' || c == ':')
+                    });
+                if from_mod || spellings.iter().any(|s| text.contains(s.as_str())) {
+                    named.insert(sibling.clone());
+                }
+            }
+            let reaches_mod = text.contains("use super::{")
+                || text.contains(&format!("crate::{top}::{{"))
+                || text.match_indices("super::").any(|(at, _)| {
+                    let rest = &text[at + "super::".len()..];
+                    let word: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    !files.contains_key(&word)
+                });
+            if name != "mod" && reaches_mod {
+                named.insert("mod".into());
+            }
+        }
+        folders.insert(top, imports);
+    }
+    folders
+}
+
+#[test]
+fn imports_between_the_files_of_a_folder_module_run_one_way() {
+    let folders = folder_imports();
+    assert!(
+        folders["yaml"]["read"].contains("limits") && folders["diff"]["mod"].contains("fields"),
+        "the scan found no imports: {folders:?}"
+    );
+    for (folder, imports) in &folders {
+        if let Some(cycle) = find_cycle(imports) {
+            panic!(
+                "files of src/{folder} import each other: {}",
+                cycle.join(" → ")
+            );
+        }
+    }
 }
 
 #[test]
