@@ -14,12 +14,12 @@ use crate::base::{Base, Placement, repository_root};
 use crate::context::TemplateContext;
 use crate::environment::{Environment, PatchSet, TargetKind};
 use crate::error::{Error, Finding, Problem, Result};
-use crate::field_path::FieldPath;
+use crate::field_path::{FieldPath, Segment};
 use crate::helm_values::{VALUES_OBJECT, embed_values, escape_for_tpl};
 use crate::load::{SourceFile, environment_file_path, read_text_file};
 use crate::locate::Locator;
 use crate::overlay::{Override, merge_environment};
-use crate::shape::{Completeness, check_document};
+use crate::shape::{Completeness, Suggestion, check_document};
 use crate::templates::SkeletonCache;
 use crate::{check, patch, secrets, templates, validate};
 
@@ -66,7 +66,7 @@ pub fn typed_environment_of(request: &RenderRequest) -> Result<Environment> {
         overrides: &request.overrides,
     };
     typed_environment(&document, &defaults, &locator, &request.overrides)
-        .map(|(environment, _)| environment)
+        .map(|typed| typed.environment)
 }
 
 /// Reads the request's environment file: its text, its folder, and the repository root
@@ -136,8 +136,11 @@ fn render_source_with(
         defaults_document: &defaults,
         overrides,
     };
-    let (environment, shape_problems) =
-        typed_environment(&document, &defaults, &locator, overrides)?;
+    let Typed {
+        environment,
+        problems: shape_problems,
+        stand_ins,
+    } = typed_environment(&document, &defaults, &locator, overrides)?;
     if placement.is_none() && environment.base.is_some() {
         return Err(Error::Usage(
             "a `base:` folder needs the environment file's repository; render the file instead"
@@ -151,6 +154,9 @@ fn render_source_with(
         &crate::base::chart_versions(&defaults),
         base.folder.is_some(),
     ));
+    // What the rules say about a stand-in (a default in place of a misshapen value) is
+    // not about the user's file: left out, the shape problem already names the field.
+    findings.retain(|finding| !stand_ins.iter().any(|s| related(&finding.path, s)));
     let warnings = stop_on_errors(&locator, shape_problems, findings)?;
     // The environment moves into the result: the later stages read it from there.
     let mut rendered = render_documents(environment, &base, skeletons)?;
@@ -191,7 +197,7 @@ fn typed_environment(
     defaults: &Value,
     locator: &Locator<'_>,
     overrides: &[Override],
-) -> Result<(Environment, Vec<Problem>)> {
+) -> Result<Typed> {
     let root = FieldPath::root();
     let in_file = secrets::find_literal_secrets(document, &root)
         .into_iter()
@@ -212,18 +218,21 @@ fn typed_environment(
     // walk below would find nothing, so the happy path skips it (and parsing the schema).
     let typed = match typed {
         Ok(environment) if environment.patches.is_empty() && environment.within_limits() => {
-            return Ok((environment, Vec::new()));
+            return Ok(Typed::clean(environment));
         }
         other => other,
     };
     // Each override is shaped like a small environment file: checked the same way.
     let mut shape = check_document(document, &root, false, Completeness::Partial);
+    let suggestions = std::mem::take(&mut shape.suggestions);
     for item in overrides {
         let of_override =
             check_document(&item.as_merge_patch(), &root, false, Completeness::Partial);
         shape.findings.extend(of_override.findings);
         shape.oversized |= of_override.oversized;
     }
+    let mut misshapen: Vec<FieldPath> = shape.findings.iter().map(|f| f.path.clone()).collect();
+    misshapen.sort();
     let problems = locator.locate_all(shape.findings);
     if shape.oversized {
         return Err(Error::Invalid(problems));
@@ -232,8 +241,34 @@ fn typed_environment(
     // set, a wrong type from --set) makes typing fail. Only then walk the merged document,
     // to report every such problem rather than serde's first.
     if !problems.is_empty() {
+        // A misshapen field (unknown, of the wrong type) must not hide the rule problems
+        // of the others: typed with each misshapen field put right as its "did you mean"
+        // says, or else removed (the base's default in its place), the environment goes
+        // on to the rules, and every problem is reported at once.
+        let mut stand_ins = Vec::new();
+        let typed = typed.or_else(|error| {
+            // A file with thousands of misshapen fields (a hostile one) is not repaired:
+            // its first problems are reason enough to stop.
+            if misshapen.len() > MAX_REPAIRED_FIELDS {
+                return Err(error);
+            }
+            let mut pruned = document.clone();
+            // Last first, so that removing a list item moves no other path's item.
+            for path in misshapen.iter().rev() {
+                let suggestion = suggestions.iter().find(|(at, _)| at == path);
+                if repair_field(&mut pruned, path, suggestion.map(|(_, s)| s)) {
+                    stand_ins.push(path.clone());
+                }
+            }
+            let merged = merge_environment(&defaults["spec"], &pruned, overrides);
+            serde_path_to_error::deserialize::<_, Environment>(&merged)
+        });
         return match typed {
-            Ok(environment) => Ok((environment, problems)),
+            Ok(environment) => Ok(Typed {
+                environment,
+                problems,
+                stand_ins,
+            }),
             Err(_) => Err(Error::Invalid(problems)),
         };
     }
@@ -264,7 +299,88 @@ fn typed_environment(
         };
         Error::problem(locator.locate(finding))
     })?;
-    Ok((environment, Vec::new()))
+    Ok(Typed::clean(environment))
+}
+
+/// Most misshapen fields put right (or removed) so that the rules can check the rest.
+const MAX_REPAIRED_FIELDS: usize = 100;
+
+/// A typed environment, with the shape problems that still let it be typed.
+struct Typed {
+    environment: Environment,
+    /// Shape problems (errors): the environment goes on to the rules, then stops.
+    problems: Vec<Problem>,
+    /// Fields whose value in `environment` is not the file's but a stand-in: the base's
+    /// default for a misshapen value, or the allowed value its "did you mean" names.
+    stand_ins: Vec<FieldPath>,
+}
+
+impl Typed {
+    fn clean(environment: Environment) -> Self {
+        Self {
+            environment,
+            problems: Vec::new(),
+            stand_ins: Vec::new(),
+        }
+    }
+}
+
+/// Whether a rule's finding at `path` may come from the stand-in at `stand_in`: the same
+/// field, one inside the other, a sibling (a key size checked against its algorithm), or
+/// the same-named field one level over (a memory request checked against the limit).
+fn related(path: &FieldPath, stand_in: &FieldPath) -> bool {
+    let grandparent = stand_in.parent().and_then(|p| p.parent());
+    path.starts_with(stand_in)
+        || stand_in.starts_with(path)
+        || path.parent() == stand_in.parent()
+        || (path.last_key() == stand_in.last_key()
+            && grandparent.is_some_and(|g| path.starts_with(&g)))
+}
+
+/// Puts right the misshapen field at `path` of `document` as its "did you mean" says (a
+/// key renamed, a value replaced), or removes it; a field that is not there is left alone.
+/// True when the field's value is no longer the file's (replaced or removed).
+fn repair_field(document: &mut Value, path: &FieldPath, suggestion: Option<&Suggestion>) -> bool {
+    let Some((last, parents)) = path.segments().split_last() else {
+        return false;
+    };
+    let mut at = document;
+    for segment in parents {
+        let next = match segment {
+            Segment::Key(key) => at.get_mut(key.as_str()),
+            Segment::Index(index) => at.get_mut(*index),
+        };
+        let Some(next) = next else { return false };
+        at = next;
+    }
+    match (last, at) {
+        (Segment::Key(key), Value::Object(map)) => {
+            let Some(value) = map.shift_remove(key.as_str()) else {
+                return false;
+            };
+            match suggestion {
+                Some(Suggestion::Key(meant)) if !map.contains_key(meant) => {
+                    map.insert(meant.clone(), value);
+                    false
+                }
+                Some(Suggestion::Value(meant)) => {
+                    map.insert(key.clone(), Value::from(meant.as_str()));
+                    true
+                }
+                _ => true,
+            }
+        }
+        (Segment::Index(index), Value::Array(items)) if *index < items.len() => {
+            match suggestion {
+                Some(Suggestion::Value(meant)) => items[*index] = Value::from(meant.as_str()),
+                _ => {
+                    items.remove(*index);
+                }
+            }
+            true
+        }
+        _ => false,
+    }
 }
 
 /// The base's defaults, checked. The built-in base's are read once per process (and lent,

@@ -128,6 +128,18 @@ pub struct ShapeCheck {
     /// A list or mapping holds more entries than the schema allows: the document is not
     /// worth typing or checking further (it may be a hostile file built to be slow).
     pub oversized: bool,
+    /// The likely intent behind a misspelt key or value (its "did you mean"), so that the
+    /// rest of the document can be checked as if it were fixed.
+    pub suggestions: Vec<(FieldPath, Suggestion)>,
+}
+
+/// What a misspelt field most likely meant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Suggestion {
+    /// The key, spelt as the schema knows it (`nam` → `name`).
+    Key(String),
+    /// An allowed value (`clusterissuer` → `ClusterIssuer`).
+    Value(String),
 }
 
 /// Checks `document` against the environment schema, or against its `spec` when
@@ -149,11 +161,13 @@ pub fn check_document(
         completeness,
         issues: Vec::new(),
         oversized: false,
+        suggestions: Vec::new(),
     };
     walker.check(document, start, root);
     ShapeCheck {
         findings: walker.issues,
         oversized: walker.oversized,
+        suggestions: walker.suggestions,
     }
 }
 
@@ -162,6 +176,7 @@ struct Walker<'a> {
     completeness: Completeness,
     issues: Vec<Finding>,
     oversized: bool,
+    suggestions: Vec<(FieldPath, Suggestion)>,
 }
 
 fn resolve<'a>(root: &'a Value, schema: &'a Value) -> &'a Value {
@@ -250,6 +265,7 @@ impl Walker<'_> {
                 completeness: self.completeness,
                 issues: Vec::new(),
                 oversized: false,
+                suggestions: Vec::new(),
             };
             probe.check(value, alternative, path);
             probe.issues.is_empty()
@@ -308,7 +324,11 @@ impl Walker<'_> {
         let names: Vec<&str> = allowed.iter().filter_map(Value::as_str).collect();
         let given = value.as_str().unwrap_or_default();
         let hint = match closest(given, &names) {
-            Some(best) => format!("did you mean `{best}`?"),
+            Some(best) => {
+                self.suggestions
+                    .push((path.clone(), Suggestion::Value(best.to_string())));
+                format!("did you mean `{best}`?")
+            }
             None => format!("expected one of: {}", names.join(", ")),
         };
         let shown = format!("`{}`", crate::quote::shorten(given));
@@ -371,7 +391,11 @@ impl Walker<'_> {
                                 .map(|props| props.keys().map(String::as_str).collect())
                                 .unwrap_or_default();
                             match closest(key, &known) {
-                                Some(best) => format!("did you mean `{best}`?"),
+                                Some(best) => {
+                                    self.suggestions
+                                        .push((path.key(key), Suggestion::Key(best.to_string())));
+                                    format!("did you mean `{best}`?")
+                                }
                                 None => format!("known fields here: {}", known.join(", ")),
                             }
                         });
