@@ -108,7 +108,7 @@ fn parse(text: &str, indexed: bool) -> Result<(Value, Option<PositionIndex>), Re
         control
             .then(|| control_character(text))
             .flatten()
-            .unwrap_or_else(|| syntax_error(error))
+            .unwrap_or_else(|| syntax_error(error, text))
     })?;
     Ok((to_json(parsed, &mut FieldPath::root())?, None))
 }
@@ -151,7 +151,7 @@ pub fn parse_rendered(text: &str) -> Result<Value, ReadError> {
     // The hints of `syntax_error` speak of environment files: the caller gives its own.
     serde_yaml::from_str(text).map_err(|error| ReadError {
         hint: None,
-        ..syntax_error(error)
+        ..syntax_error(error, text)
     })
 }
 
@@ -162,7 +162,7 @@ pub fn parse_stream(text: &str) -> Result<Vec<Value>, ReadError> {
     use serde::Deserialize;
     let mut documents = Vec::new();
     for document in serde_yaml::Deserializer::from_str(text) {
-        let value = Value::deserialize(document).map_err(syntax_error)?;
+        let value = Value::deserialize(document).map_err(|error| syntax_error(error, text))?;
         match value {
             Value::Null => {}
             Value::Object(mut map) if map.get("kind") == Some(&Value::from("List")) => {
@@ -203,9 +203,22 @@ fn check_aliases(text: &str) -> Result<(), ReadError> {
     }
 }
 
-fn syntax_error(error: serde_yaml::Error) -> ReadError {
+fn syntax_error(error: serde_yaml::Error, text: &str) -> ReadError {
     let line = error.location().map(|location| location.line());
     let full = error.to_string();
+    if let Some(location) = error.location()
+        && INDENTATION_MESSAGES.iter().any(|m| full.contains(m))
+    {
+        return ReadError::at_line(
+            Some(location.line()),
+            format!(
+                "invalid YAML at column {}: {}",
+                location.column(),
+                strip_locations(&full)
+            ),
+            indentation_hint(text, location.line()),
+        );
+    }
     if full.contains("more than one document") {
         return ReadError::at_line(
             line,
@@ -255,6 +268,56 @@ fn syntax_error(error: serde_yaml::Error) -> ReadError {
         hint,
         duplicate_key,
     }
+}
+
+/// What libyaml says when a line is indented wrongly (or a key lacks its colon).
+const INDENTATION_MESSAGES: [&str; 5] = [
+    "did not find expected key",
+    "mapping values are not allowed in this context",
+    "did not find expected '-' indicator",
+    "could not find expected ':'",
+    "did not find expected node content",
+];
+
+/// How the line at `line` (1-based) is indented against the lines above it: the levels
+/// still open there, nearest first, so the user sees which one it should have.
+fn indentation_hint(text: &str, line: usize) -> String {
+    let lines: Vec<&str> = text.lines().collect();
+    let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+    let Some(at) = lines.get(line.saturating_sub(1)) else {
+        return "check the indentation: nested keys are indented by spaces, the same number for each key of one mapping".into();
+    };
+    if at.trim_start_matches(' ').starts_with('\t') {
+        return format!("line {line} is indented with a tab: YAML allows only spaces");
+    }
+    let mut levels: Vec<(usize, usize)> = Vec::new();
+    for (index, above) in lines[..line.saturating_sub(1)].iter().enumerate().rev() {
+        let content = above.trim_start_matches(' ');
+        if content.is_empty() || content.starts_with('#') {
+            continue;
+        }
+        let width = indent(above);
+        if levels.last().is_none_or(|&(open, _)| width < open) {
+            levels.push((width, index + 1));
+        }
+        if width == 0 {
+            break;
+        }
+    }
+    let open: Vec<String> = levels
+        .iter()
+        .map(|(width, number)| format!("{width} (line {number})"))
+        .collect();
+    format!(
+        "line {line} is indented {} space(s); the keys above it are indented {}: indent it \
+         like the key it belongs beside, or end the line above with `:` to nest under it",
+        indent(at),
+        if open.is_empty() {
+            "nowhere".to_string()
+        } else {
+            open.join(" or ")
+        }
+    )
 }
 
 /// Removes serde_yaml's " at line N column M" fragments: the line is reported separately.
