@@ -240,7 +240,14 @@ impl Error {
     pub fn eprint(&self) {
         match self {
             Self::Invalid(problems) => eprint_problems(problems),
-            other => eprint_lines([format!("error: {other}")]),
+            // Every line of a message of several lines carries the prefix, so a reader
+            // filtering on `error:` (a CI log, grep) sees all of it.
+            other => eprint_lines(
+                other
+                    .to_string()
+                    .lines()
+                    .map(|line| format!("error: {line}")),
+            ),
         }
     }
 }

@@ -291,6 +291,8 @@ fn claims_of(rendered: &crate::artifacts::RenderedEnvironment, root: &Path) -> C
 /// Adds which side failed to an error's first line.
 pub fn side_error(error: Error, side: &str) -> Error {
     match error {
+        // A message that names the side already (a path it could not read) keeps its own.
+        Error::Usage(message) if message.starts_with(&format!("{side}:")) => Error::Usage(message),
         Error::Usage(message) => Error::Usage(format!("{side}: {message}")),
         Error::Invalid(mut problems) => {
             if let Some(first) = problems.first_mut() {
@@ -299,6 +301,7 @@ pub fn side_error(error: Error, side: &str) -> Error {
             }
             Error::Invalid(problems)
         }
+        other if other.to_string().starts_with(&format!("{side}:")) => other,
         other => Error::Usage(format!("{side}: {other}")),
     }
 }

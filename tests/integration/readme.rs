@@ -110,6 +110,10 @@ fn the_readme_admin_password_procedure_is_the_one_seal_prints() {
     let printed = run
         .stderr
         .lines()
+        .map(|line| {
+            line.strip_prefix("error:")
+                .expect("every line has the prefix")
+        })
         .find(|line| line.trim_start().starts_with("kubectl "))
         .expect("the procedure's kubectl line")
         .trim()
