@@ -84,24 +84,98 @@ pub fn apply_patches(
         if operations.len() != set.ops.len() {
             continue;
         }
+        let before = document.clone();
         if let Err(error) = json_patch::patch(document, &operations) {
             let op_path = at.key("ops").index(error.operation);
+            let pointer = error.path.to_string();
+            // What the failing operation saw: the document after the operations before it.
+            let mut seen = before;
+            let _ = json_patch::patch(&mut seen, &operations[..error.operation]);
+            let hint = match error.kind {
+                json_patch::PatchErrorKind::InvalidPointer => path_hint(&seen, &pointer),
+                _ => None,
+            };
             findings.push(
                 Finding::error(
                     op_path,
                     format!(
                         "`{}` at `{}` cannot be applied to the {:?} `{actual_name}`: {}",
                         operation_name(&operations[error.operation]),
-                        error.path,
+                        pointer,
                         set.target.kind,
                         describe_failure(&error.kind)
                     ),
                 )
-                .with_hint("compare the path with the output of `stagehand render --out-dir DIR`"),
+                .with_hint(hint.unwrap_or_else(|| {
+                    "compare the path with the output of `stagehand render --out-dir DIR`".into()
+                })),
             );
         }
     }
     findings
+}
+
+/// Where a JSON pointer leaves `document`, and what was probably meant: the first
+/// segment that is not there, with the closest key of the mapping it was looked up in
+/// (`/spec/rule/0/host` → did you mean `/spec/rules/0/host`?), or the list's size.
+fn path_hint(document: &Value, pointer: &str) -> Option<String> {
+    let segments: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let escape = |s: &str| s.replace('~', "~0").replace('/', "~1");
+    let mut at = document;
+    for (depth, segment) in segments.iter().enumerate() {
+        let parent: String = segments[..depth]
+            .iter()
+            .map(|s| format!("/{}", escape(s)))
+            .collect();
+        let shown_parent = if parent.is_empty() { "/" } else { &parent };
+        match at {
+            Value::Object(map) => match map.get(segment) {
+                Some(next) => at = next,
+                None => {
+                    let keys: Vec<&str> = map.keys().map(String::as_str).collect();
+                    return Some(match crate::shape::closest(segment, &keys) {
+                        Some(best) => {
+                            let rest: String = segments[depth + 1..]
+                                .iter()
+                                .map(|s| format!("/{}", escape(s)))
+                                .collect();
+                            format!(
+                                "`{}` is not in `{shown_parent}`: did you mean `{parent}/{}{rest}`?",
+                                crate::quote::shorten(segment),
+                                escape(best)
+                            )
+                        }
+                        None => format!(
+                            "`{}` is not in `{shown_parent}`, which holds: {}",
+                            crate::quote::shorten(segment),
+                            keys.join(", ")
+                        ),
+                    });
+                }
+            },
+            Value::Array(items) => match segment.parse::<usize>() {
+                Ok(index) if index < items.len() => at = &items[index],
+                _ => {
+                    return Some(format!(
+                        "`{shown_parent}` is a list of {} item(s): use an index from 0 to {} \
+                         (or `-` to add at the end)",
+                        items.len(),
+                        items.len().saturating_sub(1)
+                    ));
+                }
+            },
+            _ => {
+                return Some(format!(
+                    "`{shown_parent}` holds a single value, not a mapping or a list"
+                ));
+            }
+        }
+    }
+    None
 }
 
 fn operation_name(operation: &PatchOperation) -> &'static str {
