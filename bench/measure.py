@@ -144,25 +144,30 @@ patches:
 
 
 def sealed_copy(work):
-    """The seed's environment, sealed with a throwaway certificate (`generate` refuses
-    placeholders), in a repository of its own: render and generate read the same file."""
+    """The example environment (sealed already, with the repository's public test
+    certificate: `generate` refuses placeholders) in a repository of its own, so that
+    render and generate read the same file."""
     folder = work / "app/overlays/minicloud"
     folder.mkdir(parents=True)
     shutil.copy(ROOT / "overlays/minicloud/environment.yaml", folder / "environment.yaml")
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", work / "key.pem",
-                    "-out", work / "cert.pem", "-subj", "/CN=bench", "-days", "2"], check=True, capture_output=True)
-    subprocess.run([STAGEHAND, "seal", folder, "--cert", work / "cert.pem"], check=True, capture_output=True)
+    subprocess.run([STAGEHAND, "validate", folder], check=True, capture_output=True)
     return folder
 
 
 def many_environments(folder, count):
-    """`count` copies of the dev environment, each with its own name and hostname."""
+    """`count` copies of the dev environment, each with its own name, namespace and
+    hostname (environments sharing one would be refused), without the dev environment's
+    sealed values (they are sealed for its namespace)."""
     template = (ROOT / "overlays/dev/environment.yaml").read_text()
+    start = template.index("    encryptedData:\n")
+    end = template.index("      scope: strict\n") + len("      scope: strict\n")
+    template = template[:start] + template[end:]
     for index in range(count):
         env = folder / f"env{index:04d}"
         env.mkdir(parents=True)
         (env / "environment.yaml").write_text(
             template.replace("name: dev", f"name: env{index:04d}")
+            .replace("namespace: backstage-dev", f"namespace: backstage-env{index:04d}")
             .replace("backstage-dev.", f"backstage-{index:04d}."))
     return sorted(str(p) for p in folder.iterdir())
 
