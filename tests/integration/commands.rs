@@ -836,21 +836,8 @@ fn validate_json_lists_every_problem_on_stdout_even_when_it_exits_2() {
 #[test]
 fn every_line_of_an_error_carries_its_prefix_and_no_path_is_printed_twice() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("environment.yaml");
-    std::fs::copy(
-        crate::support::repo().join("overlays/minicloud/environment.yaml"),
-        &file,
-    )
-    .unwrap();
     // The admin-password refusal is a procedure of several lines.
-    let run = Stagehand::new(["seal".as_ref(), file.as_os_str()])
-        .args([
-            "--cert",
-            "tests/fixtures/sealing/cert.pem",
-            "--rotate",
-            "postgres-password",
-        ])
-        .run();
+    let (file, run) = crate::support::admin_password_rotation_refused(dir.path());
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(run.stderr.lines().count() >= 7, "{}", run.stderr);
     for line in run.stderr.lines() {

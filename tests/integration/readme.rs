@@ -96,16 +96,7 @@ fn the_readme_uses_no_in_house_word_and_points_at_no_outside_notes() {
 #[test]
 fn the_readme_admin_password_procedure_is_the_one_seal_prints() {
     let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("environment.yaml");
-    std::fs::copy(repo().join("overlays/minicloud/environment.yaml"), &file).unwrap();
-    let run = Stagehand::new(["seal".as_ref(), file.as_os_str()])
-        .args([
-            "--cert",
-            "tests/fixtures/sealing/cert.pem",
-            "--rotate",
-            "postgres-password",
-        ])
-        .run();
+    let (_, run) = crate::support::admin_password_rotation_refused(dir.path());
     assert_eq!(run.code, 2, "{}", run.stderr);
     let printed = run
         .stderr

@@ -542,3 +542,19 @@ impl Drop for TmpfsMount {
         }
     }
 }
+
+/// `stagehand seal --rotate postgres-password` on a copy of the minicloud overlay in
+/// `dir`: refused, with the manual procedure for the admin password (the copy's path).
+pub fn admin_password_rotation_refused(dir: &Path) -> (PathBuf, Run) {
+    let file = dir.join("environment.yaml");
+    std::fs::copy(repo().join("overlays/minicloud/environment.yaml"), &file).unwrap();
+    let run = Stagehand::new(["seal".as_ref(), file.as_os_str()])
+        .args([
+            "--cert",
+            "tests/fixtures/sealing/cert.pem",
+            "--rotate",
+            "postgres-password",
+        ])
+        .run();
+    (file, run)
+}
