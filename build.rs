@@ -1,24 +1,30 @@
-//! Build-time work that keeps every `stagehand` process short (one render is a few
-//! milliseconds, so start-up is a large share of it):
+//! Build-time work that keeps every `stagehand` process short (one render is about two
+//! milliseconds, so start-up is a large share of it). Each figure is a `dist` build against
+//! the same source with that step taken out, measured with `python3 bench/compare.py`
+//! (interleaved runs of `render` and `generate` on the example environment, the runner of
+//! `bash bench/run.sh`), 2026-12-06:
 //!
 //! 1. The built-in base's defaults (`base/environment.yaml`) are converted to JSON here,
-//!    so a process reads them with serde_json instead of running a YAML parser on them
-//!    (`base::tests::built_in_defaults_json_equals_the_yaml` keeps the two equal).
+//!    so a process reads them with serde_json instead of running a YAML parser on them:
+//!    a render takes 1.5 to 2.3% less time (2.33 ms against 2.37 ms with the YAML parse,
+//!    2.51 against 2.57 ms; 1,000 runs each). `base::tests::built_in_defaults_json_equals_the_yaml` keeps the two equal.
 //! 2. On Linux with glibc, libgcc's unwinder is linked statically (what `gcc
-//!    -static-libgcc` does): loading `libgcc_s.so` costs every process about 0.09 ms,
-//!    most of it its constructor probing the CPU. Elsewhere, or when `libgcc_eh.a` cannot
-//!    be found, nothing changes.
+//!    -static-libgcc` does). The static link of step 3 needs it (rustc asks for
+//!    `-lgcc_s`, which has no static form); in a dynamic link it saves loading
+//!    `libgcc_s.so`: a dynamic build with the shared unwinder takes 1.030 to 1.043 times as
+//!    long as one with the static unwinder (2.92 against 2.83 ms, 2.63 against 2.54 ms;
+//!    500 runs each). Elsewhere, or when `libgcc_eh.a` cannot be found, nothing changes.
 //! 3. There, the `stagehand` binary is also linked statically against glibc (a static PIE):
-//!    no program interpreter, no shared libraries to map and relocate, about 0.2 ms and
-//!    1.3 MiB less per process. It needs glibc's static archives (Debian's libc6-dev has
-//!    them; Fedora's are in glibc-static); without them, or with `STAGEHAND_DYNAMIC=1` set,
-//!    the binary is linked dynamically as usual.
-//! 4. In release builds, the functions a render runs (listed in `symbol-order.txt` by
-//!    `bench/symbol_order.py`) are placed side by side in the binary, when the linker
-//!    takes `--symbol-ordering-file` (lld, rustc's default linker on x86-64 Linux since
-//!    1.90; a probe link finds out). A process that starts with cold caches then touches
-//!    1 MB of code instead of pages spread over 6.6 MB. Names the binary does not define
-//!    (after a toolchain update, say) are ignored.
+//!    no program interpreter, no shared libraries to map and relocate. A dynamically
+//!    linked build takes 1.14 to 1.16 times as long per render (2.78 against 2.44 ms,
+//!    2.69 against 2.33 ms; 300 runs each), also when each run starts with cold CPU
+//!    caches (3.38 against 2.92 ms). It needs glibc's static archives (Debian's libc6-dev
+//!    has them; Fedora's are in glibc-static); without them, or with `STAGEHAND_DYNAMIC=1`
+//!    set, the binary is linked dynamically as usual.
+//!
+//! A fourth step, placing the functions a render runs side by side (`lld
+//! --symbol-ordering-file`), was taken out on 2026-12-06: with and without it a render
+//! took the same time (0.994 to 1.003 times), with warm and with cold CPU caches.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -30,7 +36,6 @@ fn main() {
         static_unwinder(&out_dir, &compiler);
         static_binary(&out_dir, &compiler);
     }
-    symbol_order(&out_dir);
 }
 
 fn defaults_as_json(out_dir: &Path) {
@@ -147,56 +152,4 @@ fn linker_scripts(out_dir: &Path, folder: &str, scripts: &[(&str, PathBuf)]) -> 
         .expect("write a linker script");
     }
     folder
-}
-
-fn symbol_order(out_dir: &Path) {
-    let manifest_dir =
-        PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("cargo sets it"));
-    let order = manifest_dir.join("symbol-order.txt");
-    // Watched only while it exists: cargo reruns a build script on every build for a
-    // watched path that is missing.
-    if !order.is_file() {
-        return;
-    }
-    println!("cargo:rerun-if-changed=symbol-order.txt");
-    if std::env::var("PROFILE").as_deref() != Ok("release") {
-        return;
-    }
-    let linker_args = [
-        format!("-Wl,--symbol-ordering-file={}", order.display()),
-        "-Wl,--no-warn-symbol-ordering".to_string(),
-    ];
-    if links_with(out_dir, &linker_args) {
-        for arg in linker_args {
-            println!("cargo:rustc-link-arg-bins={arg}");
-        }
-    }
-}
-
-/// Whether rustc, run as this build runs it (same target, same flags), links an empty
-/// program with `linker_args` added: only some linkers know some options.
-fn links_with(out_dir: &Path, linker_args: &[String]) -> bool {
-    let probe = out_dir.join("link-probe.rs");
-    if std::fs::write(&probe, "fn main() {}\n").is_err() {
-        return false;
-    }
-    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
-    let mut command = Command::new(rustc);
-    command
-        .arg("--crate-type=bin")
-        .arg("--target")
-        .arg(std::env::var("TARGET").unwrap_or_default())
-        .arg("-o")
-        .arg(out_dir.join("link-probe"))
-        .arg(&probe);
-    let flags = std::env::var("CARGO_ENCODED_RUSTFLAGS").unwrap_or_default();
-    command.args(flags.split('\x1f').filter(|flag| !flag.is_empty()));
-    for arg in linker_args {
-        command.arg("-C").arg(format!("link-arg={arg}"));
-    }
-    command
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .is_ok_and(|status| status.success())
 }

@@ -11,8 +11,7 @@ cd "$(dirname "$0")/.."
 cargo bench --locked --quiet --bench stages -- --warm-up-time 1 --measurement-time 3 > /dev/null
 cargo bench --locked --quiet --bench hostile > /dev/null
 # After the benches: `cargo bench` leaves its own build of the binary in target/release (the
-# bench profile, whose function names symbol-order.txt does not list); the one measured is
-# the release build.
+# bench profile); the one measured is the release build.
 cargo build --profile dist --locked --quiet
 cargo build --release --locked --quiet
 cargo build --release --locked --quiet --example minimal_writer

@@ -1,16 +1,21 @@
 //! The memory allocator of musl builds (the ArgoCD sidecar image builds on Alpine).
 //!
-//! With musl's own malloc a render took 1.6 times as long as the glibc build of the same
-//! source (2.41 against 1.58 ms a process, 263 page faults against 136), and 1,000
-//! environments in one process 3.8 times as long (1.83 against 0.46 s: every thread waits
-//! on malloc's one lock). Talc, a dlmalloc-style allocator, takes memory from the system
-//! allocator in 1 MiB blocks and hands out the small pieces itself: a musl render then
-//! takes 1.48 ms and the 1,000 environments 0.68 s (BENCHMARKS.md has each run's figures).
-//! Its lock spins, and on contention gives the core back to the scheduler, so that a
-//! render thread does not spin through a time slice while the holder waits to run
-//! (spinning without yielding: 0.75 s for the 1,000). glibc builds keep glibc's malloc:
-//! Talc saved 3% of one render there and took 1.7 times as long for the 1,000 (glibc
-//! gives each thread an arena of its own).
+//! musl's own malloc makes one render 1.31 to 1.33 times as long as with Talc, a
+//! dlmalloc-style allocator that takes memory from the system allocator in 1 MiB blocks and
+//! hands out the small pieces itself (3.51 against 2.67 ms a render, 3.44 against 2.59 ms a
+//! `generate`; 300 interleaved runs of `dist` builds, `python3 bench/compare.py`,
+//! 2026-12-06). With Talc a musl render is within 2.5% of the glibc build (2.60 against
+//! 2.54 ms), which is what every ArgoCD call runs. Its lock spins, and on contention gives
+//! the core back to the scheduler, so that a render thread does not spin through a time
+//! slice while the holder waits to run.
+//!
+//! Many environments in one process (`render`, `validate` or `diff` over a repository) are
+//! where musl stays slow: one lock for every thread. 1,000 environments took 1.19 to 1.30 s
+//! with Talc, 1.26 to 1.40 s with musl's malloc (Talc 5 to 8% faster) and 0.36 s on
+//! glibc; a profile shows Talc's allocate (14%), `sched_yield` (20,398 calls) and musl's
+//! memcpy (9%). BENCHMARKS.md has each run's figures. glibc builds keep glibc's malloc,
+//! which gives each thread an arena of its own (when Talc was added, it saved 3% of one
+//! glibc render and took 1.7 times as long for the 1,000).
 
 use std::alloc::System;
 

@@ -27,8 +27,8 @@ pub const TEMPLATE_NAMES: [&str; 6] = [
 
 const EMBEDDED_DEFAULTS: &str = include_str!("../base/environment.yaml");
 
-/// The same defaults as JSON, converted by `build.rs`: reading them costs a process a few
-/// microseconds instead of a YAML parse.
+/// The same defaults as JSON, converted by `build.rs`: a render takes 1.5 to 2.3% less
+/// time than with a YAML parse of them (see the figures in `build.rs`).
 const EMBEDDED_DEFAULTS_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/base-defaults.json"));
 
 /// The chart versions a base declares (`chartVersions`) it was written for; a base

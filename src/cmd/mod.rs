@@ -40,8 +40,9 @@ pub fn parse_overrides(texts: &[String]) -> Result<Vec<Override>> {
 }
 
 /// Keeps what a command holds at its very end until the process exits instead of freeing
-/// it piece by piece: the exit returns all memory at once, and freeing a rendered
-/// environment's objects first costs a one-shot render about 3% of its time. Only for
+/// it piece by piece: the exit returns all memory at once. Freeing a rendered environment's
+/// objects first made a render 1.006 to 1.016 times as long (1,000 interleaved runs of
+/// `dist` builds, `python3 bench/compare.py`, 2026-12-06; 3% when it was written). Only for
 /// the last objects of a command; a loop must drop what it no longer needs.
 pub fn keep_until_exit<T>(value: T) {
     std::mem::forget(value);
