@@ -7,7 +7,8 @@
 //! 1. The built-in base's defaults (`base/environment.yaml`) are converted to JSON here,
 //!    so a process reads them with serde_json instead of running a YAML parser on them:
 //!    a render takes 1.5 to 2.3% less time (2.33 ms against 2.37 ms with the YAML parse,
-//!    2.51 against 2.57 ms; 1,000 runs each). `base::tests::built_in_defaults_json_equals_the_yaml` keeps the two equal.
+//!    2.51 against 2.57 ms; 1,000 runs each);
+//!    `base::tests::built_in_defaults_json_equals_the_yaml` keeps the two equal.
 //! 2. On Linux with glibc, libgcc's unwinder is linked statically (what `gcc
 //!    -static-libgcc` does). The static link of step 3 needs it (rustc asks for
 //!    `-lgcc_s`, which has no static form); in a dynamic link it saves loading

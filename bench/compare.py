@@ -10,7 +10,6 @@ headers' figures for each optimisation are measured: the `dist` build of the cod
 is against a `dist` build with the one optimisation taken out.
 BENCH_RUNS (default 200) and BENCH_MANY_RUNS (default 7) set the number of runs.
 """
-import os
 import shutil
 import sys
 import tempfile
@@ -22,36 +21,32 @@ import measure  # noqa: E402  (the same runner, so the figures compare with BENC
 
 def main(arguments):
     many = "--many" in arguments
-    builds = [argument.split("=", 1) for argument in arguments if argument != "--many"]
-    if len(builds) < 2 or any(len(build) != 2 or not Path(build[1]).is_file() for build in builds):
+    pairs = [argument.split("=", 1) for argument in arguments if argument != "--many"]
+    if len(pairs) < 2 or any(len(pair) != 2 or not Path(pair[1]).is_file() for pair in pairs):
         sys.exit("usage: python3 bench/compare.py [--many] NAME=BINARY NAME=BINARY ...")
+    builds = {name: Path(binary).resolve() for name, binary in pairs}  # `generate` runs elsewhere
+    if len(builds) < len(pairs):
+        sys.exit("compare.py: each NAME once")
+    reference = pairs[0][0]
     work = Path(tempfile.mkdtemp(prefix="stagehand-compare-"))
     shm = Path("/dev/shm")
     out_parent = Path(tempfile.mkdtemp(prefix="stagehand-compare-", dir=shm)) if shm.is_dir() else work
-    measure.STAGEHAND = builds[0][1]  # validates the copies measure.py makes
+    measure.STAGEHAND = builds[reference]  # validates the copies measure.py makes
     try:
-        minicloud = measure.sealed_copy(work)
-        generate_env = dict(os.environ, ARGOCD_APP_SOURCE_PATH="overlays/minicloud",
-                            KUBE_API_VERSIONS=measure.KUBE_API_VERSIONS)
-        rows = [("render", {name: dict(argv=[binary, "render", minicloud]) for name, binary in builds},
-                 measure.RUNS, None),
-                ("generate", {name: dict(argv=[binary, "generate"], cwd=minicloud, env=generate_env)
-                              for name, binary in builds}, measure.RUNS, None)]
+        single = measure.one_environment_commands(builds, measure.sealed_copy(work))
+        rows = [(command, {name: single[(name, command)] for name in builds}, measure.RUNS, None)
+                for command in ["render", "generate"]]
         if many:
             files = measure.many_environments(work / "envs", 1000)
-            outs = {name: out_parent / f"out-{index}" for index, (name, _) in enumerate(builds)}
-            rows.append(("render 1,000 --out-dir (tmpfs)",
-                         {name: dict(argv=[binary, "render", "-q", *files, "--out-dir", outs[name]])
-                          for name, binary in builds},
-                         measure.MANY_RUNS, lambda name: shutil.rmtree(outs[name], ignore_errors=True)))
-        reference = builds[0][0]
-        print(f"| command | {' | '.join(name for name, _ in builds)} |")
+            commands, clear = measure.many_environments_commands(builds, files, out_parent)
+            rows.append(("render 1,000 --out-dir (tmpfs)", commands, measure.MANY_RUNS, clear))
+        print(f"| command | {' | '.join(builds)} |")
         print(f"|---|{'---|' * len(builds)}")
         for label, commands, runs, before in rows:
             median = measure.paired(commands, runs, before)
             cells = [measure.ms(median[reference])]
             cells += [f"{measure.ms(median[name])} ({median[name] / median[reference]:.3f}×)"
-                      for name, _ in builds[1:]]
+                      for name in builds if name != reference]
             print(f"| {label} ({runs} runs) | {' | '.join(cells)} |", flush=True)
     finally:
         shutil.rmtree(work, ignore_errors=True)

@@ -238,7 +238,36 @@ class Goals:
         self.rows.append(f"| {figure} | {measured} | reported (not a goal) | |")
 
 
-def musl_build(minicloud, generate_env, envs, out_parent, filesystem):
+def generate_environment():
+    """The variables ArgoCD gives `generate` for the example environment."""
+    return dict(os.environ, ARGOCD_APP_SOURCE_PATH="overlays/minicloud", KUBE_API_VERSIONS=KUBE_API_VERSIONS)
+
+
+def one_environment_commands(builds, minicloud):
+    """`render` and `generate` of the example environment for each build (name → binary),
+    keyed (name, command): run them together, interleaved."""
+    generate_env = generate_environment()
+    commands = {}
+    for name, binary in builds.items():
+        commands[(name, "render")] = dict(argv=[binary, "render", minicloud])
+        commands[(name, "generate")] = dict(argv=[binary, "generate"], cwd=minicloud, env=generate_env)
+    return commands
+
+
+def builds_out_dir(out_parent, name):
+    """Where build `name` renders the many environments of `many_environments_commands`."""
+    return out_parent / f"builds-out-{name}"
+
+
+def many_environments_commands(builds, envs, out_parent):
+    """`render --out-dir` of the environment files `envs` for each build, with the `before`
+    that clears each build's out-dir (for `paired`)."""
+    commands = {name: dict(argv=[binary, "render", "-q", "--out-dir", builds_out_dir(out_parent, name), *envs])
+                for name, binary in builds.items()}
+    return commands, lambda name: shutil.rmtree(builds_out_dir(out_parent, name), ignore_errors=True)
+
+
+def musl_build(minicloud, envs, out_parent, filesystem):
     """The ArgoCD image's binary (a musl build, argocd-cmp/Dockerfile) beside the glibc build
     measured everywhere else: one environment, and the environment files `envs` (1,000)
     into an out-dir."""
@@ -246,17 +275,13 @@ def musl_build(minicloud, generate_env, envs, out_parent, filesystem):
     if not MUSL:
         return lines + ["Not measured on this run: the musl target is not installed "
                         "(`rustup target add x86_64-unknown-linux-musl`, then `bash bench/run.sh`).", ""]
-    musl = ROOT / MUSL
-    single, many = {}, {}
-    for build, binary in [("glibc", STAGEHAND), ("musl", musl)]:
-        single[f"{build} render"] = dict(argv=[binary, "render", minicloud])
-        single[f"{build} generate"] = dict(argv=[binary, "generate"], cwd=minicloud, env=generate_env)
-        many[build] = dict(argv=[binary, "render", "--out-dir", out_parent / f"musl-out-{build}", *envs])
+    builds = {"glibc": STAGEHAND, "musl": ROOT / MUSL}
+    single = one_environment_commands(builds, minicloud)
     median = paired(single, RUNS)
-    peak = {name: peak_rss_mib(**spec) for name, spec in single.items()}
-    clear = lambda name: shutil.rmtree(out_parent / f"musl-out-{name}", ignore_errors=True)
+    peak = {key: peak_rss_mib(**spec) for key, spec in single.items()}
+    many, clear = many_environments_commands(builds, envs, out_parent)
     many_median = paired(many, MANY_RUNS, before=clear)
-    if not same_tree(out_parent / "musl-out-glibc", out_parent / "musl-out-musl"):
+    if not same_tree(builds_out_dir(out_parent, "glibc"), builds_out_dir(out_parent, "musl")):
         sys.exit("the musl build's out-dir differs from the glibc build's")
     for name in many:
         clear(name)
@@ -265,9 +290,9 @@ def musl_build(minicloud, generate_env, envs, out_parent, filesystem):
               "files are checked to be byte-identical).", "",
               "| command | glibc build | musl build | musl ÷ glibc | peak RSS glibc / musl |", "|---|---|---|---|---|"]
     for command in ["render", "generate"]:
-        glibc, ours = median[f"glibc {command}"], median[f"musl {command}"]
+        glibc, ours = median[("glibc", command)], median[("musl", command)]
         lines.append(f"| `stagehand {command}` | {ms(glibc)} | {ms(ours)} | {ours / glibc:.2f} | "
-                     f"{peak[f'glibc {command}']:.1f} / {peak[f'musl {command}']:.1f} MiB |")
+                     f"{peak[('glibc', command)]:.1f} / {peak[('musl', command)]:.1f} MiB |")
     lines.append(f"| `render --out-dir`, 1,000 environments | {ms(many_median['glibc'])} | {ms(many_median['musl'])} | "
                  f"{many_median['musl'] / many_median['glibc']:.2f} | |")
     return lines + [""]
@@ -285,8 +310,7 @@ def main():
         # --- One environment, whole process --------------------------------------------
         overlay, rendered = kustomize_tree(work)
         minicloud = sealed_copy(work)
-        generate_env = dict(os.environ, ARGOCD_APP_SOURCE_PATH="overlays/minicloud",
-                            KUBE_API_VERSIONS=KUBE_API_VERSIONS)
+        generate_env = generate_environment()
         single = {
             "true": dict(argv=["/bin/true"]),
             "version": dict(argv=[STAGEHAND, "--version"]),
@@ -341,7 +365,7 @@ def main():
 
         envs_root = work / "envs"
         files = many_environments(envs_root, SCALES[-1])
-        lines += musl_build(minicloud, generate_env, files, tmpfs or work, "tmpfs" if tmpfs else "disk")
+        lines += musl_build(minicloud, files, tmpfs or work, "tmpfs" if tmpfs else "disk")
 
         # --- Stages in process -----------------------------------------------------------
         stages = criterion_medians()
