@@ -246,6 +246,7 @@ fn typed_environment(
         // says, or else removed (the base's default in its place), the environment goes
         // on to the rules, and every problem is reported at once.
         let mut stand_ins = Vec::new();
+        let mut problems = problems;
         let typed = typed.or_else(|error| {
             // A file with thousands of misshapen fields (a hostile one) is not repaired:
             // its first problems are reason enough to stop.
@@ -261,7 +262,26 @@ fn typed_environment(
                 }
             }
             let merged = merge_environment(&defaults["spec"], &pruned, overrides);
-            serde_path_to_error::deserialize::<_, Environment>(&merged)
+            serde_path_to_error::deserialize::<_, Environment>(&merged).or_else(|_| {
+                // A required field is still missing (a misspelt `kind` removed, say): it
+                // is a problem of its own, and where the schema names a closed set of
+                // values the first one stands in, so that the rules still run.
+                let missing = check_document(&merged, &root, false, Completeness::Complete);
+                for finding in &missing.findings {
+                    if let Some(value) = crate::shape::allowed_value_at(&finding.path)
+                        && set_field(&mut pruned, &finding.path, value)
+                    {
+                        stand_ins.push(finding.path.clone());
+                    }
+                }
+                for problem in locator.locate_all(missing.findings) {
+                    if !problems.iter().any(|known| known.field == problem.field) {
+                        problems.push(problem);
+                    }
+                }
+                let merged = merge_environment(&defaults["spec"], &pruned, overrides);
+                serde_path_to_error::deserialize::<_, Environment>(&merged)
+            })
         });
         return match typed {
             Ok(environment) => Ok(Typed {
@@ -377,6 +397,36 @@ fn repair_field(document: &mut Value, path: &FieldPath, suggestion: Option<&Sugg
                     items.remove(*index);
                 }
             }
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Sets the field at `path` of `document` to `value`, the parent mapping made where
+/// the file left it out. False when a parent is not a mapping (or the path is a list
+/// item's).
+fn set_field(document: &mut Value, path: &FieldPath, value: Value) -> bool {
+    let Some((Segment::Key(last), parents)) = path.segments().split_last() else {
+        return false;
+    };
+    let mut at = document;
+    for segment in parents {
+        let next = match (segment, at) {
+            (Segment::Key(key), Value::Object(map)) => map
+                .entry(key.clone())
+                .or_insert_with(|| Value::Object(Default::default())),
+            (Segment::Index(index), Value::Array(items)) => match items.get_mut(*index) {
+                Some(item) => item,
+                None => return false,
+            },
+            _ => return false,
+        };
+        at = next;
+    }
+    match at {
+        Value::Object(map) => {
+            map.insert(last.clone(), value);
             true
         }
         _ => false,

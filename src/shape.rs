@@ -53,6 +53,17 @@ fn node_at(path: &FieldPath) -> Option<&'static Value> {
     Some(node)
 }
 
+/// A value the schema allows at `path` when it names a closed set (an enum or
+/// `oneOf` constants): its first one. `None` for free-form fields.
+pub fn allowed_value_at(path: &FieldPath) -> Option<Value> {
+    let node = node_at(path)?;
+    let first_of_enum = |node: &Value| node.get("enum").and_then(|e| e.get(0)).cloned();
+    first_of_enum(node).or_else(|| {
+        let first = node.get("oneOf")?.get(0)?;
+        first.get("const").cloned().or_else(|| first_of_enum(first))
+    })
+}
+
 /// What a number at `path` must be, for a hint: the field's allowed values or range.
 pub fn number_hint(path: &FieldPath) -> Option<String> {
     if path.to_string() == "spec.tls.privateKey.size" {

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use crate::cmd::{environments_or_current, parse_overrides, render_each, write_stdout};
 use crate::error::{
     EXIT_ERROR, Error, Origin, Problem, Result, Severity, eprint_lines, eprint_problems,
+    in_reading_order,
 };
 use crate::sharing::{Claims, conflicts};
 
@@ -85,7 +86,8 @@ pub fn run(args: &ValidateArgs) -> Result<ExitCode> {
             }
         }
         if json {
-            reported.extend(problems);
+            // In the order the text report prints them.
+            reported.extend(in_reading_order(&problems).into_iter().cloned());
         } else {
             eprint_problems(&problems);
         }

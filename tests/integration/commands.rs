@@ -787,6 +787,37 @@ fn new_writes_an_environment_that_validates_and_never_replaces_one() {
 }
 
 #[test]
+fn validate_json_gives_the_problems_in_the_order_the_text_report_prints_them() {
+    let case = "tests/fixtures/errors/required-field-misspelt-beside-rule-problems";
+    let text = Stagehand::new(["validate", case]).run();
+    let json = Stagehand::new(["validate", case, "-o", "json"]).run();
+    assert_eq!((text.code, json.code), (2, 2), "{}", text.stderr);
+    let report: serde_json::Value = serde_json::from_str(&json.stdout).expect("JSON on stdout");
+    let from_json: Vec<&str> = report["problems"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["field"].as_str().unwrap())
+        .collect();
+    // `error: FILE:LINE: FIELD: message`: the field is the third `: `-separated part.
+    let from_text: Vec<&str> = text
+        .stderr
+        .lines()
+        .filter_map(|line| line.split(": ").nth(2))
+        .collect();
+    assert_eq!(from_json, from_text);
+    assert_eq!(
+        from_json[..4],
+        [
+            "metadata.name",
+            "spec.tls.issuer.kind",
+            "spec.tls.issuer.nam",
+            "spec.resources.backstage.limits.memory"
+        ]
+    );
+}
+
+#[test]
 fn validate_json_lists_every_problem_on_stdout_even_when_it_exits_2() {
     let run = Stagehand::new([
         "validate",
@@ -802,9 +833,9 @@ fn validate_json_lists_every_problem_on_stdout_even_when_it_exits_2() {
     assert_eq!(report["valid"], serde_json::json!(["overlays/dev"]));
     assert_eq!(report["errors"], 3);
     let problems = report["problems"].as_array().unwrap();
-    let first = &problems[0];
+    let replicas = problems.iter().find(|p| p["field"] == "spec.replicas");
     assert_eq!(
-        first,
+        replicas.unwrap(),
         &serde_json::json!({
             "file": "tests/fixtures/errors/every-problem-at-once/environment.yaml",
             "line": 8,
